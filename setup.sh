@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# One-step set-up for a fresh Debian 12 machine (run as root, or with sudo available):
+#   ./setup.sh check   install what is missing, build, run `flopscope check corpus/`
+#   ./setup.sh test    install what is missing, build, run the whole test suite (ctest)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+mode="${1:-check}"
+case "$mode" in check|test) ;; *) echo "usage: ./setup.sh check|test" >&2; exit 2 ;; esac
+
+packages=(build-essential cmake ninja-build pkg-config npm
+          libtree-sitter-dev libboost-graph-dev libabsl-dev libcli11-dev
+          libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
+          libtbb-dev libtomlplusplus-dev libxxhash-dev python3 python3-jsonschema)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm may come from a Node.js install outside Debian's packages; that serves as well.
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | sed '/^$/d'))
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+build_dir="${FLOPSCOPE_BUILD_DIR:-build}"
+jobs="$(nproc)"
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build_dir" -j "$jobs"
+
+if [ "$mode" = check ]; then
+  set +e
+  "$build_dir/flopscope" check corpus/
+  rc=$?
+  set -e
+  # 1 means findings: the bundled corpus is full of them on purpose.
+  [ "$rc" -le 1 ] || exit "$rc"
+else
+  ctest --test-dir "$build_dir" --output-on-failure -j "$jobs"
+fi
