@@ -11,7 +11,10 @@ case "$mode" in check|test) ;; *) echo "usage: ./setup.sh check|test" >&2; exit 
 packages=(build-essential cmake ninja-build pkg-config npm
           libtree-sitter-dev libboost-graph-dev libabsl-dev libcli11-dev
           libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
-          libtbb-dev libtomlplusplus-dev libxxhash-dev python3 python3-jsonschema)
+          libtbb-dev libtomlplusplus-dev libxxhash-dev python3 python3-jsonschema
+          libpython3.11-testsuite)
+# libpython3.11-testsuite completes /usr/lib/python3.11/test (Debian strips it otherwise): the
+# stdlib test runs flopscope over the whole standard library, broken test files included.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
