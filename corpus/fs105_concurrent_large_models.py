@@ -1,0 +1,199 @@
+"""FS105 concurrent-large-models: a second large model is loaded while another is still alive.
+
+"Large" means at least 1B parameters by the checkpoint name (7b, 8B, 13b, ...). Every load
+passes a half-precision dtype (FS401), every checkpoint name appears in one case only (FS103)
+and forward passes run under inference_mode (FS201). The finding is the statement that brings
+the second large model into being, in the deepest frame that still holds the first one.
+"""
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+from transformer_lens import HookedTransformer
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+
+@torch.inference_mode()
+def next_token_logprobs(model, batch):
+    return model(**batch).logits[:, -1].float().log_softmax(-1)
+
+
+@torch.inference_mode()
+def mean_kl(model_p, model_q, batch):
+    p = next_token_logprobs(model_p, batch)
+    q = next_token_logprobs(model_q, batch)
+    return F.kl_div(q, p, log_target=True, reduction="batchmean").item()
+
+
+# --- true positives --------------------------------------------------------------------------
+
+# Direct: the catalog's comparison study, base and chat model held at once (2 x 14 GB in bf16).
+def base_vs_chat(prompts):
+    tokenizer = AutoTokenizer.from_pretrained("meta-llama/Llama-2-7b-hf")
+    tokenizer.pad_token = tokenizer.eos_token
+    batch = tokenizer(prompts, return_tensors="pt", padding=True).to("cuda")
+    base = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf", torch_dtype=torch.bfloat16, device_map="cuda")
+    chat = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-chat-hf", torch_dtype=torch.bfloat16, device_map="cuda")  # expect: FS105
+    return mean_kl(base, chat, batch)
+
+
+ZOO = ("mistralai/Mistral-7B-v0.1", "Qwen/Qwen2-7B", "google/gemma-7b")
+
+
+# Direct, a dict of models: every entry after the first is loaded while the earlier ones live
+# in the dict.
+def load_zoo():
+    return {name: AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16) for name in ZOO}  # expect: FS105
+
+
+# Direct, a list filled in a loop (an ensemble of local fine-tuning runs, 7B by their names).
+def load_seeds():
+    members = []
+    for run_dir in ("runs/olmo-7b-seed0", "runs/olmo-7b-seed1", "runs/olmo-7b-seed2"):
+        members.append(AutoModelForCausalLM.from_pretrained(run_dir, torch_dtype=torch.bfloat16))  # expect: FS105
+    return members
+
+
+# Direct, TransformerLens model diffing.
+def tl_model_diff(prompt):
+    base = HookedTransformer.from_pretrained("meta-llama/Meta-Llama-3-8B", dtype=torch.bfloat16)
+    tuned = HookedTransformer.from_pretrained("meta-llama/Meta-Llama-3-8B-Instruct", dtype=torch.bfloat16)  # expect: FS105
+    with torch.inference_mode():
+        _, base_cache = base.run_with_cache(prompt, names_filter=lambda name: name.endswith("resid_post"))
+        _, tuned_cache = tuned.run_with_cache(prompt, names_filter=lambda name: name.endswith("resid_post"))
+    return [(base_cache[key] - tuned_cache[key]).norm().item() for key in base_cache.keys()]
+
+
+def load_base():
+    return AutoModelForCausalLM.from_pretrained("tiiuae/falcon-7b", torch_dtype=torch.bfloat16)
+
+
+def load_tuned():
+    return AutoModelForCausalLM.from_pretrained("tiiuae/falcon-7b-instruct", torch_dtype=torch.bfloat16)
+
+
+# Two calls: each model comes from a helper; both are held by this function, so the finding is
+# the call of load_tuned() here.
+def falcon_comparison(batch):
+    base = load_base()
+    tuned = load_tuned()  # expect: FS105
+    return mean_kl(base, tuned, batch)
+
+
+def load_checkpoint(name):
+    model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+    model.eval()
+    return model
+
+
+def load_frozen(name):
+    model = load_checkpoint(name)
+    model.requires_grad_(False)
+    return model
+
+
+def build_sft_model():
+    return load_frozen("HuggingFaceH4/mistral-7b-sft-beta")
+
+
+# Three calls: the SFT model reaches this frame through build_sft_model() -> load_frozen() ->
+# load_checkpoint(), while the DPO model loaded just before is still held here.
+def sft_vs_dpo(batch):
+    dpo = AutoModelForCausalLM.from_pretrained("HuggingFaceH4/zephyr-7b-beta", torch_dtype=torch.bfloat16)
+    sft = build_sft_model()  # expect: FS105
+    return mean_kl(sft, dpo, batch)
+
+
+# --- near-miss negatives -----------------------------------------------------------------------
+
+@torch.inference_mode()
+def evaluate_checkpoint(name, batch):
+    model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+    scores = next_token_logprobs(model, batch).max(-1).values.tolist()
+    del model
+    torch.cuda.empty_cache()
+    return scores
+
+
+# The catalog's fix: each model is evaluated and freed before the next one loads; only the
+# scores are compared.
+def sequential_comparison(batch):
+    scores_a = evaluate_checkpoint("01-ai/Yi-6B", batch)
+    scores_b = evaluate_checkpoint("lmsys/vicuna-7b-v1.5", batch)
+    return [a - b for a, b in zip(scores_a, scores_b)]
+
+
+# Sequential in one function, with del and empty_cache between the loads.
+def sequential_inline(batch):
+    model = AutoModelForCausalLM.from_pretrained("allenai/OLMo-7B-hf", torch_dtype=torch.bfloat16)
+    first = next_token_logprobs(model, batch).cpu()
+    del model
+    torch.cuda.empty_cache()
+    model = AutoModelForCausalLM.from_pretrained("allenai/OLMo-7B-Instruct-hf", torch_dtype=torch.bfloat16)
+    second = next_token_logprobs(model, batch).cpu()
+    del model
+    return F.kl_div(second, first, log_target=True, reduction="batchmean").item()
+
+
+# A loop over checkpoints that frees each model before the next iteration loads.
+def sweep_with_del(batch):
+    results = {}
+    for name in ("EleutherAI/pythia-6.9b", "EleutherAI/pythia-12b"):
+        model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+        results[name] = next_token_logprobs(model, batch).max(-1).values.tolist()
+        del model
+        torch.cuda.empty_cache()
+    return results
+
+
+# One large model plus a small classifier (bert-base, 110M) that scores its generations.
+def generate_and_classify(prompts):
+    tokenizer = AutoTokenizer.from_pretrained("meta-llama/Llama-2-13b-chat-hf")
+    tokenizer.pad_token = tokenizer.eos_token
+    generator = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-13b-chat-hf", torch_dtype=torch.bfloat16)
+    classifier_tokenizer = AutoTokenizer.from_pretrained("textattack/bert-base-uncased-SST-2")
+    classifier = AutoModelForSequenceClassification.from_pretrained("textattack/bert-base-uncased-SST-2")
+    encoded = tokenizer(prompts, return_tensors="pt", padding=True)
+    texts = tokenizer.batch_decode(generator.generate(**encoded, max_new_tokens=48), skip_special_tokens=True)
+    with torch.inference_mode():
+        logits = classifier(**classifier_tokenizer(texts, return_tensors="pt", padding=True, truncation=True)).logits
+    return logits.softmax(-1)[:, 1].tolist()
+
+
+# Two small models at once (distillation from gpt2-medium into gpt2): well under 1B each.
+def distill_small(batch, steps=100):
+    teacher = AutoModelForCausalLM.from_pretrained("gpt2-medium")
+    student = AutoModelForCausalLM.from_pretrained("gpt2")
+    optimizer = torch.optim.AdamW(student.parameters(), lr=5e-5)
+    for _ in range(steps):
+        with torch.no_grad():
+            target = teacher(**batch).logits.log_softmax(-1)
+        loss = F.kl_div(student(**batch).logits.log_softmax(-1), target, log_target=True, reduction="batchmean")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return student
+
+
+# --- judgment calls ----------------------------------------------------------------------------
+
+# Rebinding in a loop without `del`: while from_pretrained runs, the previous iteration's model is
+# still bound to `model`, so peak memory briefly holds two. Reporting it is defensible, so is not.
+def sweep_without_del(batch):
+    results = {}
+    for name in ("google/gemma-2-9b", "google/gemma-2-27b"):
+        model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)  # allow: FS105
+        results[name] = next_token_logprobs(model, batch).max(-1).values.tolist()
+    return results
+
+
+# Two checkpoints known only at run time: they may be large or small.
+def compare_cli(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model-a", required=True)
+    parser.add_argument("--model-b", required=True)
+    args = parser.parse_args(argv)
+    model_a = AutoModelForCausalLM.from_pretrained(args.model_a, torch_dtype=torch.bfloat16)
+    model_b = AutoModelForCausalLM.from_pretrained(args.model_b, torch_dtype=torch.bfloat16)  # allow: FS105
+    return model_a.num_parameters(), model_b.num_parameters()
