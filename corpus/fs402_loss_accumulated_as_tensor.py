@@ -1,0 +1,210 @@
+"""FS402 loss-accumulated-as-tensor: a graph-attached loss is summed into a running total for
+logging, keeping every step's autograd graph alive.
+
+Models are small (gpt2, pythia up to 410m) or parameters, so FS401/FS105 do not apply; training
+forward passes reach backward() (FS201). The finding is the accumulation, unless the sum itself
+feeds backward().
+"""
+
+import torch
+import torch.nn.functional as F
+from transformers import AutoModelForCausalLM
+
+
+# --- true positives --------------------------------------------------------------------------
+
+# Direct: the catalog's case, `+=` after backward().
+def train_epoch(model, loader, optimizer):
+    model.train()
+    total_loss = 0
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total_loss += loss  # expect: FS402
+    return total_loss / len(loader)
+
+
+# Direct, `x = x + loss` form, weighted by batch size.
+def train_probe(probe, loader, optimizer):
+    running, seen = 0.0, 0
+    for features, labels in loader:
+        loss = F.cross_entropy(probe(features), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        running = running + loss * labels.shape[0]  # expect: FS402
+        seen += labels.shape[0]
+    print(f"probe loss {running / seen}")
+
+
+# Direct, validation without no_grad: the forward pass is FS201 and the running sum is FS402.
+def validate(model, loader):
+    model.eval()
+    total = torch.zeros(())
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss  # expect: FS201
+        total += loss  # expect: FS402
+    return (total / len(loader)).item()
+
+
+def training_step(model, batch, optimizer):
+    loss = model(**batch, labels=batch["input_ids"]).loss
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss
+
+
+# Two calls: the helper returns the loss tensor it backpropagated; the caller sums it.
+def train_with_step_helper(model, loader, optimizer, epochs):
+    history = []
+    for _ in range(epochs):
+        epoch_loss = 0.0
+        for batch in loader:
+            epoch_loss += training_step(model, batch, optimizer)  # expect: FS402
+        history.append(float(epoch_loss) / len(loader))
+    return history
+
+
+def token_loss(logits, input_ids):
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1), input_ids[:, 1:].flatten())
+
+
+def forward_loss(model, batch):
+    return token_loss(model(**batch).logits, batch["input_ids"])
+
+
+def step(model, batch, optimizer):
+    loss = forward_loss(model, batch)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss
+
+
+# Three calls: the loss is created in token_loss() and comes back through forward_loss() and
+# step() before it is accumulated here.
+def finetune_pythia(loader, epochs=2):
+    model = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-160m")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-5)
+    for epoch in range(epochs):
+        running_loss = 0.0
+        for batch in loader:
+            running_loss += step(model, batch, optimizer)  # expect: FS402
+        print(f"epoch {epoch}: {running_loss / len(loader)}")
+    return model
+
+
+class LossMeter:
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, value, n=1):
+        # The accumulation is FS402; the same statement also stores the tensor in an attribute,
+        # which FS304 may report as well.
+        self.total += value * n  # expect: FS402 allow: FS304
+        self.count += n
+
+    def average(self):
+        return self.total / max(self.count, 1)
+
+
+# Two calls through a method: a running-average meter fed the raw loss.
+def train_with_meter(model, loader, optimizer):
+    meter = LossMeter()
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        meter.update(loss, n=batch["input_ids"].shape[0])
+    return meter.average()
+
+
+# --- near-miss negatives -----------------------------------------------------------------------
+
+# The catalog's fix: .item().
+def train_epoch_item(model, loader, optimizer):
+    total_loss = 0.0
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item()
+    return total_loss / len(loader)
+
+
+# float() also converts to a Python number; .detach() keeps a tensor but drops the graph (and
+# avoids a host sync per step).
+def train_epoch_float_and_detach(model, loader, optimizer):
+    as_float, as_tensor = 0.0, torch.zeros((), device="cuda")
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        as_float += float(loss)
+        as_tensor += loss.detach()
+    return as_float / len(loader), (as_tensor / len(loader)).item()
+
+
+# Gradient accumulation: the sum is what backward() is called on.
+def accumulate_gradients(model, loader, optimizer, accumulation_steps=4):
+    accumulated = 0.0
+    for index, batch in enumerate(loader):
+        accumulated = accumulated + model(**batch, labels=batch["input_ids"]).loss / accumulation_steps
+        if (index + 1) % accumulation_steps == 0:
+            accumulated.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            accumulated = 0.0
+
+
+# A multi-task objective summed over heads and backpropagated.
+def multi_head_step(backbone, heads, batch, optimizer):
+    features = backbone(batch["input_ids"]).last_hidden_state[:, 0]
+    objective = 0.0
+    for name, head in heads.items():
+        objective += F.cross_entropy(head(features), batch[name])
+    objective.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return objective.item()
+
+
+# Counting tokens and correct predictions: integer tensors with no graph.
+def token_accuracy(model, loader):
+    correct, tokens = 0, torch.zeros((), dtype=torch.long)
+    with torch.no_grad():
+        for batch in loader:
+            predictions = model(**batch).logits[:, :-1].argmax(-1)
+            correct += (predictions == batch["input_ids"][:, 1:]).sum().item()
+            tokens += batch["attention_mask"][:, 1:].sum()
+    return correct / tokens.item()
+
+
+# --- judgment calls ----------------------------------------------------------------------------
+
+# Under no_grad the loss has no graph; a tensor sum still costs a little but keeps nothing alive.
+def validate_no_grad(model, loader):
+    total = 0.0
+    with torch.no_grad():
+        for batch in loader:
+            total += model(**batch, labels=batch["input_ids"]).loss  # allow: FS402
+    return total / len(loader)
+
+
+# Not an accumulation, but a list of graph-attached losses that is returned: that is FS304.
+def train_with_history(model, loader, optimizer):
+    history = []
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        history.append(loss)  # expect: FS304
+    return history
