@@ -76,7 +76,7 @@ def load_backbone(name):
 def build_probe_model(name, layer):
     backbone = load_backbone(name)  # expect: FS103
     backbone.requires_grad_(False)
-    backbone.config.output_hidden_states = layer is not None
+    backbone.model.layers = backbone.model.layers[: layer + 1]
     return backbone
 
 
