@@ -1,0 +1,135 @@
+#include "driver/commands.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ir/passes.h"
+
+namespace flopscope::driver {
+namespace {
+
+PipelineOptions PipelineOptionsFrom(const Options& options) {
+  PipelineOptions pipeline_options;
+  pipeline_options.discover.root = options.root;
+  pipeline_options.jobs = options.jobs;
+  pipeline_options.verify_ir = options.verify_ir;
+  return pipeline_options;
+}
+
+void PrintNotifications(const std::vector<ir::Problem>& problems, std::ostream& err) {
+  for (const ir::Problem& problem : problems) err << FormatNotification(problem) << '\n';
+}
+
+double Milliseconds(std::chrono::nanoseconds duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+}  // namespace
+
+std::string FormatNotification(const ir::Problem& problem) {
+  if (!problem.range.valid()) return absl::StrCat(problem.path, ": note: ", problem.message);
+  return absl::StrCat(problem.path, ":", problem.range.line, ":", problem.range.col,
+                      ": note: ", problem.message);
+}
+
+std::string FormatStats(const PipelineStats& stats) {
+  std::string text = absl::StrFormat(
+      "files:      %d found, %d analyzed\n"
+      "lines:      %d (%.1f MiB)\n"
+      "functions:  %d\n"
+      "call edges: %d in-repo, %d to external or builtin names\n"
+      "%-11s %12s %12s\n",
+      stats.files_found, stats.files_analyzed, stats.lines,
+      static_cast<double>(stats.bytes) / (1 << 20), stats.functions, stats.call_edges,
+      stats.external_calls, "phase", "wall ms", "busy ms");
+  std::chrono::nanoseconds parse_only{0};
+  for (const PhaseStat& phase : stats.phases) {
+    absl::StrAppendFormat(&text, "%-11s %12.1f %12.1f\n", phase.name, Milliseconds(phase.wall),
+                          Milliseconds(phase.busy));
+    if (phase.name == "discover" || phase.name == "read" || phase.name == "parse") {
+      parse_only += phase.wall;
+    }
+  }
+  const std::chrono::nanoseconds total = stats.TotalWall();
+  absl::StrAppendFormat(&text, "%-11s %12.1f\n", "total", Milliseconds(total));
+  const double ratio =
+      parse_only.count() > 0 ? static_cast<double>(total.count()) / parse_only.count() : 0.0;
+  absl::StrAppendFormat(&text, "parse-only (discover+read+parse): %.1f ms; total/parse-only: %.2fx\n",
+                        Milliseconds(parse_only), ratio);
+  return text;
+}
+
+absl::StatusOr<int> RunCheck(const Options& options, std::ostream& out, std::ostream& err) {
+  Pipeline pipeline(PipelineOptionsFrom(options));
+  if (absl::Status status = pipeline.Run(options.paths); !status.ok()) return status;
+  const std::vector<ir::Problem> notifications = pipeline.Notifications();
+  PrintNotifications(notifications, err);
+
+  // TODO(#4): the rules run here as one more phase, pipeline.RunPhase("checkers", ...), over
+  // pipeline.program(), resolver() and call_graph(); their findings (checkers/diagnostic.h) are
+  // printed by the report emitters and decide the exit code.
+  const size_t finding_count = 0;
+
+  if (options.list_files) {
+    for (const DiscoveredFile& file : pipeline.analyzed_files()) {
+      out << "analyzed " << file.module_name << ' ' << file.path << '\n';
+    }
+  }
+  const PipelineStats& stats = pipeline.stats();
+  out << absl::StrFormat(
+      "flopscope: %d files analyzed (%d found), %d functions, %d call edges, %d notifications, "
+      "%d findings\n",
+      stats.files_analyzed, stats.files_found, stats.functions, stats.call_edges,
+      notifications.size(), finding_count);
+  if (options.stats) out << FormatStats(stats);
+  return finding_count > 0 ? 1 : 0;
+}
+
+absl::StatusOr<int> RunIr(const Options& options, std::ostream& out, std::ostream& err) {
+  if (options.paths.size() != 1) {
+    return absl::InvalidArgumentError("ir takes exactly one file");
+  }
+  Pipeline pipeline(PipelineOptionsFrom(options));
+  if (absl::Status status = pipeline.Run(options.paths); !status.ok()) return status;
+  PrintNotifications(pipeline.Notifications(), err);
+  if (pipeline.discovered_file_count() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.paths[0], " is not a Python file (ir takes one file)"));
+  }
+  if (pipeline.program().modules().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(options.paths[0], " could not be analyzed"));
+  }
+  out << ir::PrintModule(pipeline.program(), ir::ModuleId(0));
+  return 0;
+}
+
+absl::StatusOr<int> RunCallGraph(const Options& options, std::ostream& out, std::ostream& err) {
+  if (options.graph_format != "json" && options.graph_format != "dot") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown call graph format `", options.graph_format, "` (json or dot)"));
+  }
+  Pipeline pipeline(PipelineOptionsFrom(options));
+  if (absl::Status status = pipeline.Run(options.paths); !status.ok()) return status;
+  PrintNotifications(pipeline.Notifications(), err);
+  out << (options.graph_format == "json" ? pipeline.call_graph().ToJson()
+                                         : pipeline.call_graph().ToDot());
+  return 0;
+}
+
+absl::StatusOr<int> RunCommand(const Options& options, std::ostream& out, std::ostream& err) {
+  switch (options.command) {
+    case Options::Command::kCheck:
+      return RunCheck(options, out, err);
+    case Options::Command::kIr:
+      return RunIr(options, out, err);
+    case Options::Command::kCallGraph:
+      return RunCallGraph(options, out, err);
+  }
+  return absl::InternalError("unknown command");
+}
+
+}  // namespace flopscope::driver
