@@ -4,6 +4,7 @@
 #define FLOPSCOPE_IR_PASSES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "ir/ir.h"
@@ -14,12 +15,34 @@ namespace flopscope::ir {
 // frontiers (dominators from Boost.Graph's lengauer_tarjan_dominator_tree). Blocks unreachable
 // from the entry are emptied (left as `unreachable`). In a module body, kGlobal loads, and in a
 // class body kClass loads, are forwarded from the dominating store in the same body while the
-// stores themselves stay (other functions read them). Sets fn.in_ssa.
+// stores themselves stay (other functions read them). Sets fn.in_ssa. Runs ComputeCfg itself.
+//
+// Instruction ids are never renumbered: removed instructions (kLocal LoadVar/StoreVar, forwarded
+// loads, everything in unreachable blocks) stay in fn.instrs as tombstones with an invalid
+// Instr::block and are no longer listed in any Block::instrs; iterate blocks, not fn.instrs.
+// Unreachable blocks are left empty (no instrs, succs, preds). A kLocal read with no assignment
+// on some path reads an `Undefined` instruction at the start of the entry block; a kLocal DelVar
+// keeps operands = [deleted value]. Phi::text names the variable. If the entry block had
+// predecessors, a new entry block (jumping to the old one) is appended and fn.entry changes.
 void BuildSsa(Function& fn);
 
 // Natural loops from back edges, matched to the lowering's loops by header; fills Function::loops
-// (nesting, blocks, exits) and Block::loop.
+// (nesting, blocks, exits) and Block::loop. Needs current succs/preds (ComputeCfg or BuildSsa).
+// A lowered loop with no back edge (its body runs at most once) gets empty blocks/exits; a
+// natural loop the lowering did not announce is appended with an invalid range.
 void FindLoops(Function& fn);
+
+// --- Queries over FindLoops' and the lowering's results (cheap walks, no allocation but the
+// returned vector). ---
+
+// Innermost natural loop containing `block` (Block::loop), invalid when none or out of range.
+LoopId InnermostLoop(const Function& fn, BlockId block);
+// Innermost loop around the (live) instruction `instr`, invalid when none.
+LoopId InnermostLoopOfInstr(const Function& fn, InstrId instr);
+// True when `inner` is `outer` or nested (through Loop::parent) inside it.
+bool LoopContains(const Function& fn, LoopId outer, LoopId inner);
+// The `with` regions around `block`, innermost first (Block::with_region, then parents).
+std::vector<RegionId> EnclosingWithRegions(const Function& fn, BlockId block);
 
 // Internal consistency: one terminator per block at the end, phis first, operands defined,
 // in SSA every use dominated by its definition, no kLocal LoadVar/StoreVar left.

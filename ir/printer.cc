@@ -233,7 +233,8 @@ std::string InstrBody(const Program& program, const Instr& instr) {
         const InstrId value = i < instr.operands.size() ? instr.operands[i] : InstrId();
         parts.push_back(absl::StrCat("[", B(from), ": ", V(value), "]"));
       }
-      return absl::StrCat(name, " ", absl::StrJoin(parts, ", "));
+      return absl::StrCat(name, instr.text.empty() ? "" : " ", instr.text.empty() ? "" : Quote(instr.text),
+                          " ", absl::StrJoin(parts, ", "));
     }
     case Opcode::kJump:
       return absl::StrCat(name, " ", Targets(instr));

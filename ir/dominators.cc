@@ -1,0 +1,102 @@
+#include "ir/dominators.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "boost/graph/adjacency_list.hpp"
+#include "boost/graph/dominator_tree.hpp"
+#include "boost/property_map/property_map.hpp"
+
+namespace flopscope::ir {
+namespace {
+
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
+
+// Immediate dominators by Lengauer-Tarjan. Out-of-range successor ids (broken IR handed to the
+// verifier) are ignored rather than trusted.
+std::vector<BlockId> ImmediateDominators(const Function& fn) {
+  const size_t n = fn.blocks.size();
+  std::vector<BlockId> idom(n);
+  if (!fn.entry.valid() || fn.entry.index() >= n) return idom;
+  Graph graph(n);
+  for (const Block& block : fn.blocks) {
+    for (BlockId succ : block.succs) {
+      if (succ.valid() && succ.index() < n) boost::add_edge(block.id.index(), succ.index(), graph);
+    }
+  }
+  std::vector<Vertex> dom(n, boost::graph_traits<Graph>::null_vertex());
+  auto dom_map =
+      boost::make_iterator_property_map(dom.begin(), boost::get(boost::vertex_index, graph));
+  boost::lengauer_tarjan_dominator_tree(graph, boost::vertex(fn.entry.index(), graph), dom_map);
+  for (size_t v = 0; v < n; ++v) {
+    if (dom[v] != boost::graph_traits<Graph>::null_vertex()) {
+      idom[v] = BlockId(static_cast<int32_t>(dom[v]));
+    }
+  }
+  return idom;
+}
+
+}  // namespace
+
+DominatorTree::DominatorTree(const Function& fn)
+    : idom_(ImmediateDominators(fn)),
+      children_(fn.blocks.size()),
+      pre_(fn.blocks.size(), -1),
+      post_(fn.blocks.size(), -1) {
+  for (size_t b = 0; b < idom_.size(); ++b) {
+    if (idom_[b].valid()) children_[idom_[b].index()].push_back(BlockId(static_cast<int32_t>(b)));
+  }
+  if (!fn.entry.valid() || fn.entry.index() >= fn.blocks.size()) return;
+  // Iterative DFS over the tree (functions can have tens of thousands of blocks).
+  int32_t pre_clock = 0;
+  int32_t post_clock = 0;
+  std::vector<std::pair<BlockId, size_t>> stack;
+  stack.emplace_back(fn.entry, 0);
+  pre_[fn.entry.index()] = pre_clock++;
+  preorder_.push_back(fn.entry);
+  while (!stack.empty()) {
+    auto& [block, next_child] = stack.back();
+    const std::vector<BlockId>& kids = children_[block.index()];
+    if (next_child < kids.size()) {
+      const BlockId child = kids[next_child++];
+      pre_[child.index()] = pre_clock++;
+      preorder_.push_back(child);
+      stack.emplace_back(child, 0);
+    } else {
+      post_[block.index()] = post_clock++;
+      stack.pop_back();
+    }
+  }
+}
+
+bool DominatorTree::Dominates(BlockId a, BlockId b) const {
+  if (!a.valid() || !b.valid() || a.index() >= pre_.size() || b.index() >= pre_.size()) return false;
+  if (pre_[a.index()] < 0 || pre_[b.index()] < 0) return false;
+  return pre_[a.index()] <= pre_[b.index()] && post_[b.index()] <= post_[a.index()];
+}
+
+std::vector<std::vector<BlockId>> DominatorTree::Frontiers(const Function& fn) const {
+  // Cooper, Harvey & Kennedy: a join point b is in the frontier of every block on the dominator
+  // tree path from each predecessor up to (excluding) idom(b).
+  std::vector<std::vector<BlockId>> frontiers(idom_.size());
+  for (const Block& block : fn.blocks) {
+    // A block with one predecessor is only in a frontier when it is the entry (a loop back to it):
+    // otherwise that predecessor is its idom and the walk below is empty.
+    if (!Reachable(block.id)) continue;
+    for (BlockId pred : block.preds) {
+      if (!pred.valid() || pred.index() >= idom_.size() || !Reachable(pred)) continue;
+      for (BlockId runner = pred; runner.valid() && runner != idom_[block.id.index()];
+           runner = idom_[runner.index()]) {
+        std::vector<BlockId>& df = frontiers[runner.index()];
+        if (df.empty() || df.back() != block.id) df.push_back(block.id);
+      }
+    }
+  }
+  // Blocks are visited in id order, so each list is already sorted; the dedup above only sees
+  // repeats of the block being processed.
+  return frontiers;
+}
+
+}  // namespace flopscope::ir
