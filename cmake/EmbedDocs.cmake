@@ -1,4 +1,4 @@
-# Embeds every docs/rules/*.md page into flopscope_driver, so `flopscope rule FS101` and SARIF's
+# Embeds every rule page docs/rules/fsNNN_<slug>.md into flopscope_driver, so `flopscope rule FS101` and SARIF's
 # rule help work from the installed binary alone. Used two ways:
 #  - included from driver/CMakeLists.txt: adds a build step generating embedded_rule_docs.cc
 #    (regenerated when a page changes; CONFIGURE_DEPENDS notices pages added or removed);
@@ -18,8 +18,8 @@ if(CMAKE_SCRIPT_MODE_FILE)
     string(LENGTH "${_hex}" _hex_len)
     math(EXPR _size "${_hex_len} / 2")
     string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," _bytes "${_hex}")
-    string(APPEND _body "const char kDoc${_i}[] = {${_bytes}0x00};\n")
-    string(APPEND _table "    {\"${_stem}\", kDoc${_i}, ${_size}},\n")
+    string(APPEND _body "const unsigned char kDoc${_i}[] = {${_bytes}0x00};\n")
+    string(APPEND _table "    {\"${_stem}\", reinterpret_cast<const char*>(kDoc${_i}), ${_size}},\n")
     math(EXPR _i "${_i} + 1")
   endforeach()
   file(WRITE "${OUTPUT}.tmp"
@@ -37,7 +37,7 @@ endif()
 if(TARGET flopscope_driver)
   get_target_property(_flopscope_driver_type flopscope_driver TYPE)
   if(NOT _flopscope_driver_type STREQUAL "INTERFACE_LIBRARY")
-    file(GLOB _flopscope_rule_docs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/rules/*.md")
+    file(GLOB _flopscope_rule_docs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/rules/fs[0-9][0-9][0-9]_*.md")
     list(SORT _flopscope_rule_docs)
     string(REPLACE ";" "|" _flopscope_rule_docs_arg "${_flopscope_rule_docs}")
     set(_flopscope_docs_cc "${CMAKE_CURRENT_BINARY_DIR}/embedded_rule_docs.cc")

@@ -1,0 +1,63 @@
+#include "driver/output.h"
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "driver/report_json.h"
+#include "driver/report_text.h"
+#include "driver/rules_doc.h"
+#include "driver/sarif.h"
+
+namespace flopscope::driver {
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view name) {
+  std::string lower = absl::AsciiStrToLower(name);
+  if (lower == "text") return OutputFormat::kText;
+  if (lower == "json") return OutputFormat::kJson;
+  if (lower == "sarif") return OutputFormat::kSarif;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown output format '", name, "' (text, json or sarif)"));
+}
+
+std::string RenderReport(const Report& report, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kText:
+      return RenderText(report);
+    case OutputFormat::kJson:
+      return RenderJson(report);
+    case OutputFormat::kSarif:
+      return RenderSarif(report);
+  }
+  return RenderText(report);
+}
+
+absl::Status WriteReport(const Report& report, OutputFormat format,
+                         const std::string& output_path, std::ostream& out) {
+  std::string text = RenderReport(report, format);
+  if (output_path.empty()) {
+    out << text;
+    out.flush();
+    return out ? absl::OkStatus() : absl::InternalError("cannot write the report to stdout");
+  }
+  std::ofstream file(output_path, std::ios::binary | std::ios::trunc);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot open ", output_path));
+  file << text;
+  file.close();
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot write ", output_path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> RunRuleCommand(const checkers::Registry& registry,
+                                   absl::string_view code_or_slug, bool all, std::ostream& out) {
+  if (all || code_or_slug.empty()) {
+    out << RuleListing(registry);
+    return 0;
+  }
+  absl::StatusOr<std::string> page = RuleDocumentation(registry, code_or_slug);
+  if (!page.ok()) return page.status();
+  out << *page;
+  return 0;
+}
+
+}  // namespace flopscope::driver
