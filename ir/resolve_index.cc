@@ -1,0 +1,192 @@
+#include "ir/resolve_index.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace flopscope::ir::internal {
+namespace {
+
+// The spelling of a decorator expression's last name: `staticmethod`, `functools.cached_property`
+// -> "cached_property", `x.setter` -> "setter".
+absl::string_view DecoratorSpelling(const Function& parent, InstrId decorator) {
+  if (!decorator.valid() || decorator.index() >= parent.instrs.size()) return "";
+  const Instr& instr = parent.instr(decorator);
+  if (instr.op == Opcode::kLoadVar || instr.op == Opcode::kLoadAttr) return instr.text;
+  return "";
+}
+
+MethodKind ComputeMethodKind(const Program& program, const Function& fn) {
+  if (!fn.method_of.valid() || fn.kind != FunctionKind::kFunction || !fn.parent.valid()) {
+    return MethodKind::kNotMethod;
+  }
+  const Function& parent = program.function(fn.parent);
+  MethodKind kind = MethodKind::kInstance;
+  for (InstrId decorator : fn.decorators) {
+    const absl::string_view spelling = DecoratorSpelling(parent, decorator);
+    if (spelling == "staticmethod") return MethodKind::kStatic;
+    if (spelling == "classmethod") kind = MethodKind::kClass;
+    if (spelling == "property" || spelling == "cached_property") kind = MethodKind::kProperty;
+  }
+  if (fn.params.empty() || fn.params[0].kind == ParamKind::kVarArgs ||
+      fn.params[0].kind == ParamKind::kKeywordOnly ||
+      fn.params[0].kind == ParamKind::kVarKeywords) {
+    return MethodKind::kStatic;  // nothing receives the instance
+  }
+  return kind;
+}
+
+bool Contains(const std::vector<InstrId>& ids, InstrId id) {
+  for (InstrId candidate : ids) {
+    if (candidate == id) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ProgramIndex::ProgramIndex(const Program& program)
+    : program_(program),
+      modules_(program.modules().size()),
+      classes_(program.classes().size()),
+      returns_(program.functions().size()),
+      method_kinds_(program.functions().size(), MethodKind::kNotMethod) {
+  for (const Module& module : program.modules()) {
+    absl::string_view name = module.name;
+    for (size_t dot = name.find('.'); dot != absl::string_view::npos;
+         dot = name.find('.', dot + 1)) {
+      prefixes_.insert(std::string(name.substr(0, dot)));
+    }
+  }
+  for (const Function& fn : program.functions()) {
+    method_kinds_[fn.id.index()] = ComputeMethodKind(program, fn);
+  }
+  for (const Function& fn : program.functions()) {
+    IndexFunction(fn);
+    IndexDecorators(fn);
+  }
+}
+
+void ProgramIndex::IndexFunction(const Function& fn) {
+  ModuleIndex& module = modules_[fn.module.index()];
+  const bool instance_method = method_kind(fn.id) == MethodKind::kInstance ||
+                               method_kind(fn.id) == MethodKind::kProperty;
+  for (size_t i = 0; i < fn.instrs.size(); ++i) {
+    const Instr& instr = fn.instrs[i];
+    switch (instr.op) {
+      case Opcode::kStoreVar: {
+        if (instr.operands.empty()) break;
+        const auto scope = static_cast<VarScope>(instr.aux);
+        if (scope == VarScope::kGlobal) {
+          module.globals[instr.text].push_back({fn.id, instr.operands[0]});
+        } else if (scope == VarScope::kClass && fn.kind == FunctionKind::kClassBody &&
+                   fn.class_of_body.valid()) {
+          classes_[fn.class_of_body.index()].attrs[instr.text].push_back(instr.operands[0]);
+        } else if (scope == VarScope::kCell) {
+          cells_[fn.id][instr.text].push_back(instr.operands[0]);
+        }
+        break;
+      }
+      case Opcode::kStoreAttr: {
+        if (!instance_method || instr.operands.size() < 2) break;
+        const Instr& object = fn.instr(instr.operands[0]);
+        if (object.op == Opcode::kParam && object.aux == 0) {
+          classes_[fn.method_of.index()].instance_attrs[instr.text].push_back(
+              {fn.id, instr.operands[1]});
+        }
+        break;
+      }
+      case Opcode::kReturn:
+        if (!instr.operands.empty()) returns_[fn.id.index()].push_back(instr.operands[0]);
+        break;
+      case Opcode::kImportStar: {
+        std::string source = AbsoluteImportName(fn.module, instr.text, instr.aux);
+        if (!source.empty()) module.star_sources.push_back(std::move(source));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+// Decorators are applied innermost first, each as `Call(decorator, previous)` emitted after the
+// MakeFunction/MakeClass, so one forward scan pairs every application with its definition.
+void ProgramIndex::IndexDecorators(const Function& fn) {
+  struct Target {
+    FuncId func;
+    ClassId cls;
+  };
+  absl::flat_hash_map<int32_t, Target> pending;
+  const auto num_functions = static_cast<int32_t>(program_.functions().size());
+  const auto num_classes = static_cast<int32_t>(program_.classes().size());
+  for (size_t i = 0; i < fn.instrs.size(); ++i) {
+    const Instr& instr = fn.instrs[i];
+    const auto id = static_cast<int32_t>(i);
+    if (instr.op == Opcode::kMakeFunction && instr.aux >= 0 && instr.aux < num_functions) {
+      if (!program_.function(FuncId(instr.aux)).decorators.empty()) {
+        pending[id] = {FuncId(instr.aux), ClassId()};
+      }
+    } else if (instr.op == Opcode::kMakeClass && instr.aux >= 0 && instr.aux < num_classes) {
+      if (!program_.klass(ClassId(instr.aux)).decorators.empty()) {
+        pending[id] = {FuncId(), ClassId(instr.aux)};
+      }
+    } else if (instr.op == Opcode::kCall && instr.operands.size() == 2 &&
+               (instr.arg_names.empty() || instr.arg_names[0].empty())) {
+      auto it = pending.find(instr.operands[1].value());
+      if (it == pending.end()) continue;
+      const Target target = it->second;
+      const std::vector<InstrId>& decorators =
+          target.func.valid() ? program_.function(target.func).decorators
+                              : program_.klass(target.cls).decorators;
+      if (!Contains(decorators, instr.operands[0])) continue;
+      if (target.func.valid()) {
+        decorated_functions_[ValueRef{fn.id, InstrId(id)}] = target.func;
+      } else {
+        decorated_classes_[ValueRef{fn.id, InstrId(id)}] = target.cls;
+      }
+      pending[id] = target;
+    }
+  }
+}
+
+const std::vector<InstrId>* ProgramIndex::cell_stores(FuncId fn, absl::string_view name) const {
+  auto it = cells_.find(fn);
+  if (it == cells_.end()) return nullptr;
+  auto cell = it->second.find(name);
+  return cell == it->second.end() ? nullptr : &cell->second;
+}
+
+FuncId ProgramIndex::decorated_function(ValueRef call) const {
+  auto it = decorated_functions_.find(call);
+  return it == decorated_functions_.end() ? FuncId() : it->second;
+}
+
+ClassId ProgramIndex::decorated_class(ValueRef call) const {
+  auto it = decorated_classes_.find(call);
+  return it == decorated_classes_.end() ? ClassId() : it->second;
+}
+
+std::string ProgramIndex::AbsoluteImportName(ModuleId importer, absl::string_view text,
+                                             int level) const {
+  if (level <= 0) return std::string(text);
+  const Module& module = program_.module(importer);
+  absl::string_view base = module.name;
+  // A plain module's own package is its name minus the last component; a package is its own.
+  int drop = module.is_package ? level - 1 : level;
+  for (; drop > 0; --drop) {
+    const size_t dot = base.rfind('.');
+    if (dot == absl::string_view::npos) {
+      if (drop > 1 || base.empty()) return "";  // climbs above the top-level package
+      base = "";
+      continue;
+    }
+    base = base.substr(0, dot);
+  }
+  if (base.empty()) return std::string(text);
+  if (text.empty()) return std::string(base);
+  return absl::StrCat(base, ".", text);
+}
+
+}  // namespace flopscope::ir::internal
