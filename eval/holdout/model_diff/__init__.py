@@ -1,0 +1,1 @@
+"""Where does chat fine-tuning change Llama-2? Weight-space and activation-space diffs."""
