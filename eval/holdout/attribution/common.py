@@ -7,7 +7,7 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def load_model(name="gpt2-medium"):
-    model = AutoModelForCausalLM.from_pretrained(name).to(DEVICE)
+    model = AutoModelForCausalLM.from_pretrained(name).to(DEVICE)  # allow: FS401
     model.eval()
     return model
 
