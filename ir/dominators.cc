@@ -1,6 +1,7 @@
 #include "ir/dominators.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -26,10 +27,20 @@ std::vector<BlockId> ImmediateDominators(const Function& fn) {
       if (succ.valid() && succ.index() < n) boost::add_edge(block.id.index(), succ.index(), graph);
     }
   }
+  // The full overload, because the convenience one starts every DFS number at 0, so an
+  // unreachable predecessor looks like a spanning-tree ancestor and corrupts the semidominators
+  // of the reachable block it jumps to. Boost skips predecessors whose number is out of range,
+  // which is what max() marks.
+  const auto index = boost::get(boost::vertex_index, graph);
+  std::vector<size_t> dfnum(n, std::numeric_limits<size_t>::max());
+  std::vector<Vertex> parent(n, boost::graph_traits<Graph>::null_vertex());
+  std::vector<Vertex> by_dfnum(n, boost::graph_traits<Graph>::null_vertex());
   std::vector<Vertex> dom(n, boost::graph_traits<Graph>::null_vertex());
-  auto dom_map =
-      boost::make_iterator_property_map(dom.begin(), boost::get(boost::vertex_index, graph));
-  boost::lengauer_tarjan_dominator_tree(graph, boost::vertex(fn.entry.index(), graph), dom_map);
+  boost::lengauer_tarjan_dominator_tree(
+      graph, boost::vertex(fn.entry.index(), graph), index,
+      boost::make_iterator_property_map(dfnum.begin(), index),
+      boost::make_iterator_property_map(parent.begin(), index), by_dfnum,
+      boost::make_iterator_property_map(dom.begin(), index));
   for (size_t v = 0; v < n; ++v) {
     if (dom[v] != boost::graph_traits<Graph>::null_vertex()) {
       idom[v] = BlockId(static_cast<int32_t>(dom[v]));

@@ -78,5 +78,31 @@ TEST(DominatorTreeStandaloneTest, UnreachableBlocksDominateNothing) {
   EXPECT_TRUE(dom.Dominates(t.entry(), t.entry()));
 }
 
+// Regression: an unreachable block with a LOWER id than its reachable successor's other
+// predecessor used to be taken for a spanning-tree ancestor (Boost's convenience overload numbers
+// every vertex 0), which made the reachable join look unreachable.
+TEST(DominatorTreeStandaloneTest, UnreachablePredecessorDoesNotHideJoin) {
+  TestFunction t;
+  const BlockId dead = t.NewBlock();   // bb1: unreachable, jumps to the join
+  const BlockId mid = t.NewBlock();    // bb2
+  const BlockId join = t.NewBlock();   // bb3
+  const BlockId other = t.NewBlock();  // bb4
+  t.Branch(t.Int(0), mid, other);
+  t.At(dead);
+  t.Jump(join);
+  t.At(mid);
+  t.Branch(t.Int(1), join, other);
+  t.At(join);
+  t.ReturnNone();
+  t.At(other);
+  t.ReturnNone();
+  ComputeCfg(t.fn());
+  const DominatorTree dom(t.fn());
+  EXPECT_FALSE(dom.Reachable(dead));
+  EXPECT_TRUE(dom.Reachable(join));
+  EXPECT_EQ(dom.Idom(join), mid);
+  EXPECT_EQ(dom.Idom(other), t.entry());
+}
+
 }  // namespace
 }  // namespace flopscope::ir
