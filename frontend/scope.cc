@@ -356,6 +356,12 @@ VarAccess ScopeTable::Access(const Scope& scope, absl::string_view name) {
   if (scope.kind == ScopeKind::kModule) return {ir::VarScope::kGlobal, false};
   const uint32_t flags = scope.flags(name);
   if (flags & Scope::kGlobalDecl) return {ir::VarScope::kGlobal, false};
+  // A class body's own bindings stay class attributes even when a method reads the same name
+  // from an enclosing function through it.
+  if (scope.kind == ScopeKind::kClass && (flags & Scope::kBound) &&
+      !(flags & Scope::kNonlocalDecl)) {
+    return {ir::VarScope::kClass, false};
+  }
   if (flags & Scope::kFree) return {ir::VarScope::kCell, false};
   if (flags & Scope::kGlobalImplicit) return {ir::VarScope::kGlobal, false};
   if (flags & Scope::kBound) {
