@@ -37,13 +37,6 @@ MethodKind ComputeMethodKind(const Program& program, const Function& fn) {
   return kind;
 }
 
-bool Contains(const std::vector<InstrId>& ids, InstrId id) {
-  for (InstrId candidate : ids) {
-    if (candidate == id) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 ProgramIndex::ProgramIndex(const Program& program)
@@ -74,6 +67,7 @@ void ProgramIndex::IndexFunction(const Function& fn) {
                                method_kind(fn.id) == MethodKind::kProperty;
   for (size_t i = 0; i < fn.instrs.size(); ++i) {
     const Instr& instr = fn.instrs[i];
+    if (!instr.block.valid()) continue;  // removed by BuildSsa or unreachable
     switch (instr.op) {
       case Opcode::kStoreVar: {
         if (instr.operands.empty()) break;
@@ -111,42 +105,42 @@ void ProgramIndex::IndexFunction(const Function& fn) {
   }
 }
 
-// Decorators are applied innermost first, each as `Call(decorator, previous)` emitted after the
-// MakeFunction/MakeClass, so one forward scan pairs every application with its definition.
+// Decorators are applied innermost first, each as `Call(decorator, previous)` emitted right
+// after the MakeFunction/MakeClass, so one forward scan pairs every application with its
+// definition. The callee operand is not compared with Function::decorators: BuildSsa may have
+// forwarded a decorator's global load to the stored value. A definition's value is used by
+// nothing but its decorator calls and the binding store, so counting applications is exact.
 void ProgramIndex::IndexDecorators(const Function& fn) {
   struct Target {
     FuncId func;
     ClassId cls;
+    size_t remaining = 0;  // decorator applications still expected
   };
   absl::flat_hash_map<int32_t, Target> pending;
   const auto num_functions = static_cast<int32_t>(program_.functions().size());
   const auto num_classes = static_cast<int32_t>(program_.classes().size());
   for (size_t i = 0; i < fn.instrs.size(); ++i) {
     const Instr& instr = fn.instrs[i];
+    if (!instr.block.valid()) continue;
     const auto id = static_cast<int32_t>(i);
     if (instr.op == Opcode::kMakeFunction && instr.aux >= 0 && instr.aux < num_functions) {
-      if (!program_.function(FuncId(instr.aux)).decorators.empty()) {
-        pending[id] = {FuncId(instr.aux), ClassId()};
-      }
+      const size_t count = program_.function(FuncId(instr.aux)).decorators.size();
+      if (count > 0) pending[id] = {FuncId(instr.aux), ClassId(), count};
     } else if (instr.op == Opcode::kMakeClass && instr.aux >= 0 && instr.aux < num_classes) {
-      if (!program_.klass(ClassId(instr.aux)).decorators.empty()) {
-        pending[id] = {FuncId(), ClassId(instr.aux)};
-      }
+      const size_t count = program_.klass(ClassId(instr.aux)).decorators.size();
+      if (count > 0) pending[id] = {FuncId(), ClassId(instr.aux), count};
     } else if (instr.op == Opcode::kCall && instr.operands.size() == 2 &&
                (instr.arg_names.empty() || instr.arg_names[0].empty())) {
       auto it = pending.find(instr.operands[1].value());
       if (it == pending.end()) continue;
-      const Target target = it->second;
-      const std::vector<InstrId>& decorators =
-          target.func.valid() ? program_.function(target.func).decorators
-                              : program_.klass(target.cls).decorators;
-      if (!Contains(decorators, instr.operands[0])) continue;
+      Target target = it->second;
+      pending.erase(it);
       if (target.func.valid()) {
         decorated_functions_[ValueRef{fn.id, InstrId(id)}] = target.func;
       } else {
         decorated_classes_[ValueRef{fn.id, InstrId(id)}] = target.cls;
       }
-      pending[id] = target;
+      if (--target.remaining > 0) pending[id] = target;
     }
   }
 }
