@@ -219,15 +219,11 @@ void FunctionLowerer::InlineFinally(const Frame& frame, size_t frame_index) {
   ++finally_nesting_;
   Statements(frame.finally_body);
   --finally_nesting_;
+  // The code that follows (further unwinding, then the jump or return) also runs outside the
+  // try, so it stays in the copy's last block.
   handlers_ = std::move(saved_handlers);
   frames_ = std::move(saved_frames);
   region_ = saved_region;
-  if (Open()) {
-    // Continue in a block tagged with the try's own context again.
-    const BlockId resume = NewBlock();
-    JumpIfOpen(resume, frame.finally_body);
-    SetBlock(resume);
-  }
 }
 
 void FunctionLowerer::Try(TSNode node) {

@@ -237,7 +237,9 @@ void FunctionLowerer::Match(TSNode node) {
         }
         kind = "sequence";
       }
-      const BlockId next = NewBlock();
+      // Only a refutable pattern or a guard can fall through to the next case.
+      const bool refutable = !kind.empty() || !ts_node_is_null(guard);
+      const BlockId next = refutable ? NewBlock() : BlockId();
       if (!kind.empty()) {
         Operands operands = {subject};
         operands.insert(operands.end(), values.begin(), values.end());
@@ -258,7 +260,7 @@ void FunctionLowerer::Match(TSNode node) {
       }
       Statements(consequence);
       JumpIfOpen(after, clause);
-      SetBlock(next);
+      if (next.valid()) SetBlock(next);
     }
   }
   JumpIfOpen(after, node);
