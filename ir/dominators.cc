@@ -1,5 +1,7 @@
 #include "ir/dominators.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -49,10 +51,44 @@ std::vector<BlockId> ImmediateDominators(const Function& fn) {
   return idom;
 }
 
+// Boost's path compression (ancestor_with_lowest_semi_) recurses once per spanning-tree ancestor,
+// so a function of n blocks may need ~n frames (about 40 bytes each in an optimized build, more
+// in a debug one). Small CFGs run on the caller's stack; big ones (a 10 MiB generated module can
+// have millions of blocks) run on a thread whose stack is sized for the worst case.
+constexpr size_t kBlocksOnCallerStack = 16384;
+constexpr size_t kStackBytesPerBlock = 256;
+constexpr size_t kStackSlack = size_t{1} << 20;
+
+struct DominatorJob {
+  const Function* fn;
+  std::vector<BlockId> idom;
+};
+
+void* RunDominatorJob(void* arg) {
+  auto* job = static_cast<DominatorJob*>(arg);
+  job->idom = ImmediateDominators(*job->fn);
+  return nullptr;
+}
+
+std::vector<BlockId> ImmediateDominatorsAnySize(const Function& fn) {
+  if (fn.blocks.size() <= kBlocksOnCallerStack) return ImmediateDominators(fn);
+  DominatorJob job{&fn, {}};
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return ImmediateDominators(fn);
+  pthread_t thread;
+  const size_t stack = kStackSlack + kStackBytesPerBlock * fn.blocks.size();
+  const bool started = pthread_attr_setstacksize(&attr, stack) == 0 &&
+                       pthread_create(&thread, &attr, &RunDominatorJob, &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) return ImmediateDominators(fn);  // no thread to be had: try the caller's stack
+  pthread_join(thread, nullptr);
+  return std::move(job.idom);
+}
+
 }  // namespace
 
 DominatorTree::DominatorTree(const Function& fn)
-    : idom_(ImmediateDominators(fn)),
+    : idom_(ImmediateDominatorsAnySize(fn)),
       children_(fn.blocks.size()),
       pre_(fn.blocks.size(), -1),
       post_(fn.blocks.size(), -1) {
