@@ -111,9 +111,10 @@ void Pipeline::AddBusyTime(absl::string_view name, std::chrono::nanoseconds busy
 absl::Status Pipeline::Run(const std::vector<std::string>& paths) {
   stats_ = PipelineStats{};
   analyzed_.clear();
-  program_ = std::make_unique<ir::Program>();
-  resolver_.reset();
+  // A second Run starts over; what refers to the old program goes before it.
   call_graph_.reset();
+  resolver_.reset();
+  program_ = std::make_unique<ir::Program>();
 
   absl::StatusOr<Discovery> discovery =
       RunPhase("discover", [&] { return Discover(paths, options_.discover); });
