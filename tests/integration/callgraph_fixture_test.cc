@@ -213,3 +213,180 @@ TEST_F(AliasingFixtureTest, ReExportAndWrapperResult) {
 
 }  // namespace
 }  // namespace flopscope
+
+namespace flopscope {
+namespace {
+
+// Resolution on small inline programs: each case names a function, a line, and what the callee
+// of the single call on that line (or the call's result) must resolve to.
+class ResolvePythonTest : public ::testing::Test {
+ protected:
+  void Load(std::vector<testing::SourceSpec> sources) {
+    absl::StatusOr<ir::Program> program = testing::LoadSources(sources);
+    ASSERT_TRUE(program.ok()) << program.status();
+    program_ = std::make_unique<ir::Program>(*std::move(program));
+    resolver_ = std::make_unique<ir::Resolver>(*program_);
+    graph_ = std::make_unique<ir::CallGraph>(*program_, *resolver_);
+  }
+
+  ir::InstrId CallOn(const std::string& fn_name, uint32_t line, ir::FuncId* fn) {
+    *fn = testing::FindFunction(*program_, fn_name);
+    EXPECT_TRUE(fn->valid()) << fn_name;
+    if (!fn->valid()) return ir::InstrId();
+    const std::vector<ir::InstrId> calls = testing::CallsOnLine(program_->function(*fn), line);
+    EXPECT_FALSE(calls.empty()) << fn_name << ":" << line;
+    return calls.empty() ? ir::InstrId() : calls.back();  // the outermost call of the line
+  }
+  std::string Callee(const std::string& fn_name, uint32_t line) {
+    ir::FuncId fn;
+    const ir::InstrId call = CallOn(fn_name, line, &fn);
+    if (!call.valid()) return "<no call>";
+    return resolver_->QualifiedName(fn, program_->function(fn).instr(call).operands[0]);
+  }
+  std::string Result(const std::string& fn_name, uint32_t line) {
+    ir::FuncId fn;
+    const ir::InstrId call = CallOn(fn_name, line, &fn);
+    if (!call.valid()) return "<no call>";
+    return resolver_->QualifiedName(fn, call);
+  }
+  std::vector<std::string> Targets(const std::string& fn_name, uint32_t line) {
+    ir::FuncId fn;
+    const ir::InstrId call = CallOn(fn_name, line, &fn);
+    std::vector<std::string> names;
+    if (!call.valid()) return names;
+    for (ir::FuncId target : graph_->CalleesAt(fn, call)) {
+      names.push_back(graph_->FunctionName(target));
+    }
+    return names;
+  }
+
+  std::unique_ptr<ir::Program> program_;
+  std::unique_ptr<ir::Resolver> resolver_;
+  std::unique_ptr<ir::CallGraph> graph_;
+};
+
+TEST_F(ResolvePythonTest, MethodKindsPropertiesAndClosuresOverSelf) {
+  Load({{"net.py", R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    scale = torch.tensor(2.0)
+
+    def __init__(self):
+        super().__init__()
+        self.acts = []
+        self.lin = nn.Linear(2, 2)
+
+    @property
+    def device(self):
+        return torch.device("cuda")
+
+    @staticmethod
+    def make():
+        return Net()
+
+    @classmethod
+    def build(cls):
+        return cls()
+
+    def forward(self, x):
+        def hook(m, i, o):
+            self.lin.weight.add_(o)
+        self.lin.register_forward_hook(hook)
+        return self.lin(x) * self.scale.item()
+
+
+def load():
+    return Net(), torch.zeros(1)
+
+
+def main():
+    net, t = load()
+    net.device.index()
+    Net.build().forward(t)
+    Net.make().forward(t)
+    net(t)
+)"}});
+  EXPECT_EQ(Callee("net.Net.forward.hook", 27), "torch.nn.Linear().weight.add_");
+  EXPECT_EQ(Callee("net.Net.forward", 29), "torch.tensor().item");
+  EXPECT_EQ(Callee("net.main", 38), "torch.device().index");
+  EXPECT_EQ(Callee("net.main", 39), "net.Net.forward");
+  EXPECT_EQ(Callee("net.main", 40), "net.Net.forward");
+  EXPECT_THAT(Targets("net.main", 41), ElementsAre("net.Net.forward"));
+  EXPECT_THAT(Targets("net.Net.build", 23), ElementsAre("net.Net.__init__"));
+  EXPECT_EQ(Result("net.Net.make", 19), "net.Net()");
+}
+
+TEST_F(ResolvePythonTest, ImportForms) {
+  Load({{"pkg/__init__.py", "from .core import *\n"},
+        {"pkg/core.py", "__all__ = ['run']\n\ndef run():\n    pass\n\ndef _hidden():\n    pass\n"},
+        {"ns/tools/helper.py", "def assist():\n    pass\n"},
+        {"scripts/train.py", R"(import os.path
+import ns.tools.helper
+import pkg as p
+import sibling
+from functools import partial
+from ns.tools import helper as h
+
+
+def go():
+    os.path.join("a", "b")
+    ns.tools.helper.assist()
+    p.run()
+    sibling.util()
+    partial(h.assist)()
+    getattr(p, "run")()
+)"},
+        {"scripts/sibling.py", "def util():\n    pass\n"}});
+  EXPECT_EQ(Callee("scripts.train.go", 10), "os.path.join");
+  EXPECT_EQ(Callee("scripts.train.go", 11), "ns.tools.helper.assist");  // namespace package
+  EXPECT_EQ(Callee("scripts.train.go", 12), "pkg.core.run");            // star re-export
+  EXPECT_EQ(Callee("scripts.train.go", 13), "scripts.sibling.util");    // script-relative
+  EXPECT_EQ(Callee("scripts.train.go", 14), "ns.tools.helper.assist");  // functools.partial
+  EXPECT_EQ(Callee("scripts.train.go", 15), "pkg.core.run");            // getattr, constant
+}
+
+TEST_F(ResolvePythonTest, ContainersAndLoops) {
+  Load({{"main.py", R"(def a():
+    pass
+
+
+def b():
+    pass
+
+
+PIPELINE = [a, b]
+TABLE = {"a": a, "b": b}
+
+
+def run(key):
+    for step in PIPELINE:
+        step()
+    first, second = a, b
+    second()
+    TABLE["a"]()
+    TABLE.get(key)()
+)"}});
+  EXPECT_THAT(Targets("main.run", 15), UnorderedElementsAre("main.a", "main.b"));
+  EXPECT_THAT(Targets("main.run", 17), ElementsAre("main.b"));
+  EXPECT_THAT(Targets("main.run", 18), ElementsAre("main.a"));
+  EXPECT_THAT(Targets("main.run", 19), UnorderedElementsAre("main.a", "main.b"));
+}
+
+TEST_F(ResolvePythonTest, RecursionAndCyclesTerminate) {
+  Load({{"a.py", "from b import g\n\ndef f(n):\n    return g(n - 1) if n else f\n"},
+        {"b.py", "from a import f\n\ndef g(n):\n    return f(n)\n\nx = y\ny = x\n"}});
+  EXPECT_EQ(Callee("a.f", 4), "b.g");
+  EXPECT_EQ(Result("a.f", 4), "a.f");  // g returns f(...), which returns f itself
+  EXPECT_THAT(resolver_->ResolveGlobal(program_->FindModule("b"), "x"), ::testing::IsEmpty());
+  const auto& sccs = graph_->SccsBottomUp();
+  bool together = false;
+  for (const auto& scc : sccs) {
+    together = together || scc.size() == 2;
+  }
+  EXPECT_TRUE(together) << "f and g call each other";
+}
+
+}  // namespace
+}  // namespace flopscope
