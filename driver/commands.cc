@@ -7,6 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "checkers/registry.h"
+#include "driver/output.h"
+#include "driver/report_text.h"
 #include "ir/passes.h"
 
 namespace flopscope::driver {
@@ -64,28 +67,50 @@ std::string FormatStats(const PipelineStats& stats) {
 }
 
 absl::StatusOr<int> RunCheck(const Options& options, std::ostream& out, std::ostream& err) {
+  // Bad --format/--select/--ignore values fail before any file is read.
+  const absl::StatusOr<OutputFormat> format = ParseOutputFormat(options.format);
+  if (!format.ok()) return format.status();
+  const absl::StatusOr<std::vector<const checkers::RuleInfo*>> rules =
+      checkers::Registry::Default().Select(options.select, options.ignore);
+  if (!rules.ok()) return rules.status();
+
   Pipeline pipeline(PipelineOptionsFrom(options));
   if (absl::Status status = pipeline.Run(options.paths); !status.ok()) return status;
   const std::vector<ir::Problem> notifications = pipeline.Notifications();
   PrintNotifications(notifications, err);
 
-  // TODO(#4): the rules run here as one more phase, pipeline.RunPhase("checkers", ...), over
-  // pipeline.program(), resolver() and call_graph(); their findings (checkers/diagnostic.h) are
-  // printed by the report emitters and decide the exit code.
-  const size_t finding_count = 0;
+  Report report = pipeline.RunPhase(
+      "checkers", [&] { return BuildReport(pipeline, *rules, options.root.value_or("")); });
+  const size_t finding_count = report.findings.size();
+  // Text goes to the terminal with the summary line below; notifications are already on `err`.
+  // JSON and SARIF are documents: stdout carries nothing else, so the summary moves to `err`.
+  std::ostream& summary_out = *format == OutputFormat::kText ? out : err;
+  if (*format == OutputFormat::kText) {
+    report.notifications.clear();
+    const std::string text = RenderText(report, /*with_summary=*/false);
+    if (options.output.empty()) {
+      out << text;
+    } else if (absl::Status status = WriteReport(report, *format, options.output, out);
+               !status.ok()) {
+      return status;
+    }
+  } else if (absl::Status status = WriteReport(report, *format, options.output, out);
+             !status.ok()) {
+    return status;
+  }
 
   if (options.list_files) {
     for (const DiscoveredFile& file : pipeline.analyzed_files()) {
-      out << "analyzed " << file.module_name << ' ' << file.path << '\n';
+      summary_out << "analyzed " << file.module_name << ' ' << file.path << '\n';
     }
   }
   const PipelineStats& stats = pipeline.stats();
-  out << absl::StrFormat(
+  summary_out << absl::StrFormat(
       "flopscope: %d files analyzed (%d found), %d functions, %d call edges, %d notifications, "
       "%d findings\n",
       stats.files_analyzed, stats.files_found, stats.functions, stats.call_edges,
       notifications.size(), finding_count);
-  if (options.stats) out << FormatStats(stats);
+  if (options.stats) summary_out << FormatStats(stats);
   return finding_count > 0 ? 1 : 0;
 }
 
@@ -128,6 +153,8 @@ absl::StatusOr<int> RunCommand(const Options& options, std::ostream& out, std::o
       return RunIr(options, out, err);
     case Options::Command::kCallGraph:
       return RunCallGraph(options, out, err);
+    case Options::Command::kRule:
+      return RunRuleCommand(checkers::Registry::Default(), options.rule, options.all_rules, out);
   }
   return absl::InternalError("unknown command");
 }

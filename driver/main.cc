@@ -41,7 +41,19 @@ int main(int argc, char** argv) {
                   "print `analyzed MODULE PATH` for every analyzed file");
   check->add_flag("--verify-ir", options.verify_ir,
                   "check every function's IR for internal consistency (reported as notes)");
+  check->add_option("--format", options.format, "report format: text, json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  check->add_option("--output,-o", options.output, "write the report to FILE instead of stdout");
+  check->add_option("--select", options.select,
+                    "rules to run: codes, prefixes (FS1), slugs or ALL, comma-separated")
+      ->delimiter(',');
+  check->add_option("--ignore", options.ignore, "rules not to run (same forms as --select)")
+      ->delimiter(',');
   AddCommonOptions(*check, options);
+
+  CLI::App* rule = app.add_subcommand("rule", "print a rule's documentation, or list the rules");
+  rule->add_option("code", options.rule, "rule code or slug (FS101, reload-in-loop)");
+  rule->add_flag("--all", options.all_rules, "list every rule: code, slug, severity, summary");
 
   CLI::App* ir = app.add_subcommand("ir", "print the SSA IR of one Python file");
   ir->add_option("file", options.paths, "the Python file")->required()->expected(1)->check(
@@ -65,6 +77,7 @@ int main(int argc, char** argv) {
   if (check->parsed()) options.command = Options::Command::kCheck;
   if (ir->parsed()) options.command = Options::Command::kIr;
   if (callgraph->parsed()) options.command = Options::Command::kCallGraph;
+  if (rule->parsed()) options.command = Options::Command::kRule;
 
   const absl::StatusOr<int> exit_code =
       flopscope::driver::RunCommand(options, std::cout, std::cerr);

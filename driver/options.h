@@ -10,7 +10,7 @@
 namespace flopscope::driver {
 
 struct Options {
-  enum class Command { kCheck, kIr, kCallGraph };
+  enum class Command { kCheck, kIr, kCallGraph, kRule };
   Command command = Command::kCheck;
 
   std::vector<std::string> paths;   // files and directories (`ir`: exactly one file)
@@ -21,6 +21,14 @@ struct Options {
   bool stats = false;       // --stats: files, lines, wall time per phase, ratio to parse-only
   bool list_files = false;  // --list-files: one `analyzed MODULE PATH` line per analyzed file
   bool verify_ir = false;   // --verify-ir: run the IR verifier on every function
+  std::string format = "text";      // --format text|json|sarif (driver/output.h)
+  std::string output;               // --output FILE; empty = stdout
+  std::vector<std::string> select;  // --select: codes, prefixes (FS1), slugs, ALL
+  std::vector<std::string> ignore;  // --ignore: same forms
+
+  // rule
+  std::string rule;        // code or slug; empty lists the rules
+  bool all_rules = false;  // --all
 
   // callgraph
   std::string graph_format = "json";  // --format json|dot

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "checkers/check_context.h"
 #include "driver/report_json.h"
 #include "driver/report_text.h"
 #include "driver/rules_doc.h"
@@ -46,6 +47,19 @@ absl::Status WriteReport(const Report& report, OutputFormat format,
   file.close();
   if (!file) return absl::InvalidArgumentError(absl::StrCat("cannot write ", output_path));
   return absl::OkStatus();
+}
+
+Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
+                   const std::string& root) {
+  Report report;
+  checkers::CheckContext ctx(pipeline.program(), pipeline.resolver(), pipeline.call_graph());
+  report.findings = checkers::RunCheckers(rules, ctx);
+  for (const DiscoveredFile& file : pipeline.analyzed_files()) report.files.push_back(file.path);
+  for (const ir::Problem& problem : pipeline.Notifications()) {
+    report.notifications.push_back(Notification::FromProblem(problem));
+  }
+  report.root = root;
+  return report;
 }
 
 absl::StatusOr<int> RunRuleCommand(const checkers::Registry& registry,

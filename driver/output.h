@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "checkers/registry.h"
+#include "driver/pipeline.h"
 #include "driver/report.h"
 
 namespace flopscope::driver {
@@ -29,6 +30,12 @@ std::string RenderReport(const Report& report, OutputFormat format);
 // written.
 [[nodiscard]] absl::Status WriteReport(const Report& report, OutputFormat format,
                                        const std::string& output_path, std::ostream& out);
+
+// Runs the checkers of `rules` over the pipeline's program (after a successful Pipeline::Run) and
+// gathers everything the output formats need: findings, the analyzed files, the pipeline's
+// notifications, and `root` (empty: the working directory) as the SARIF %SRCROOT%.
+Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
+                   const std::string& root);
 
 // `flopscope rule CODE` (print the page) or `flopscope rule --all` (list rules). Returns the exit
 // code (0); NotFound for an unknown rule or a missing page.

@@ -48,7 +48,7 @@ std::string TextSummary(const Report& report) {
   return out;
 }
 
-std::string RenderText(const Report& report) {
+std::string RenderText(const Report& report, bool with_summary) {
   std::string out;
   for (const checkers::Diagnostic& d : report.findings) {
     const checkers::RuleInfo& rule = report.RuleOf(d);
@@ -69,7 +69,7 @@ std::string RenderText(const Report& report) {
     absl::StrAppend(&out, where, ": ", NotificationLevelName(n.level), ": ", OneLine(n.message),
                     n.id.empty() ? "" : absl::StrCat(" [", n.id, "]"), "\n");
   }
-  absl::StrAppend(&out, TextSummary(report), "\n");
+  if (with_summary) absl::StrAppend(&out, TextSummary(report), "\n");
   return out;
 }
 

@@ -19,7 +19,8 @@
 
 namespace flopscope::driver {
 
-std::string RenderText(const Report& report);
+// `with_summary` = false leaves out the final summary line (for a caller that prints its own).
+std::string RenderText(const Report& report, bool with_summary = true);
 
 // "Found 3 findings (FS101: 2, FS201: 1) in 5 files; 1 file had problems." style summary, no
 // newline.
