@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "ir/ir.h"
 
@@ -25,6 +26,17 @@ namespace flopscope::ir {
 // keeps operands = [deleted value]. Phi::text names the variable. If the entry block had
 // predecessors, a new entry block (jumping to the old one) is appended and fn.entry changes.
 void BuildSsa(Function& fn);
+
+struct SsaOptions {
+  // Module globals that some function of the module rebinds through a `global` declaration. A
+  // call anywhere may change them, so a module body's loads of these are never forwarded.
+  absl::flat_hash_set<std::string> rebound_globals;
+};
+void BuildSsa(Function& fn, const SsaOptions& options);
+// The options BuildSsa needs for `fn` inside `program` (for a module body: the `global`
+// declarations of the module's other functions; empty otherwise). Reads only Function::kind,
+// ::module and ::global_decls, so it may run while other functions are being converted.
+SsaOptions SsaOptionsFor(const Program& program, const Function& fn);
 
 // Natural loops from back edges, matched to the lowering's loops by header; fills Function::loops
 // (nesting, blocks, exits) and Block::loop. Needs current succs/preds (ComputeCfg or BuildSsa).

@@ -46,7 +46,7 @@ struct Variable {
 
 class SsaBuilder {
  public:
-  explicit SsaBuilder(Function& fn) : fn_(fn) {}
+  SsaBuilder(Function& fn, const SsaOptions& options) : fn_(fn), options_(options) {}
 
   void Run() {
     if (fn_.blocks.empty() || !fn_.entry.valid()) {
@@ -138,8 +138,10 @@ class SsaBuilder {
     const auto scope = static_cast<VarScope>(instr.aux);
     if (scope == VarScope::kLocal) return true;
     if (!forward_nonlocals_) return false;
-    return (fn_.kind == FunctionKind::kModule && scope == VarScope::kGlobal) ||
-           (fn_.kind == FunctionKind::kClassBody && scope == VarScope::kClass);
+    if (fn_.kind == FunctionKind::kModule && scope == VarScope::kGlobal) {
+      return !options_.rebound_globals.contains(instr.text);
+    }
+    return fn_.kind == FunctionKind::kClassBody && scope == VarScope::kClass;
   }
 
   int32_t VarFor(const Instr& instr) {
@@ -484,6 +486,7 @@ class SsaBuilder {
   }
 
   Function& fn_;
+  const SsaOptions& options_;
   bool forward_nonlocals_ = false;
   std::vector<Variable> vars_;
   absl::flat_hash_map<std::pair<int32_t, std::string>, int32_t> var_ids_;
@@ -502,6 +505,23 @@ class SsaBuilder {
 
 }  // namespace
 
-void BuildSsa(Function& fn) { SsaBuilder(fn).Run(); }
+void BuildSsa(Function& fn) { BuildSsa(fn, SsaOptions()); }
+
+void BuildSsa(Function& fn, const SsaOptions& options) { SsaBuilder(fn, options).Run(); }
+
+SsaOptions SsaOptionsFor(const Program& program, const Function& fn) {
+  SsaOptions options;
+  const std::vector<Function>& functions = program.functions();
+  if (fn.kind != FunctionKind::kModule || !fn.id.valid() || fn.id.index() >= functions.size() ||
+      &functions[fn.id.index()] != &fn) {
+    return options;
+  }
+  // Program::AddModule keeps a module's functions contiguous, its body first.
+  for (size_t i = fn.id.index() + 1; i < functions.size() && functions[i].module == fn.module;
+       ++i) {
+    for (const std::string& name : functions[i].global_decls) options.rebound_globals.insert(name);
+  }
+  return options;
+}
 
 }  // namespace flopscope::ir

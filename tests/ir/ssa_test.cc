@@ -260,6 +260,44 @@ TEST(SsaTest, ModuleGlobalsForwardedOnlyWhenStoredOnEveryPath) {
   EXPECT_THAT(LiveInstrs(fn, Opcode::kPhi), IsEmpty());
 }
 
+// def setup(): global DEVICE; DEVICE = "cuda"   -- a call may rebind DEVICE, so no forwarding.
+TEST(SsaTest, GlobalsReboundByFunctionsAreNotForwarded) {
+  ModuleUnit unit;
+  unit.module.name = "m";
+  unit.module.body = FuncId(0);
+  {
+    TestFunction body("<module>", FunctionKind::kModule);
+    const InstrId cpu = body.Int(0);
+    body.Store("DEVICE", cpu, VarScope::kGlobal);
+    body.Store("OTHER", cpu, VarScope::kGlobal);
+    body.Use({}, "call setup()");
+    body.Use({body.Load("DEVICE", VarScope::kGlobal), body.Load("OTHER", VarScope::kGlobal)});
+    body.ReturnNone();
+    unit.functions.push_back(std::move(body.fn()));
+    unit.functions.back().id = FuncId(0);
+  }
+  {
+    TestFunction setup("setup");
+    setup.Store("DEVICE", setup.Int(1), VarScope::kGlobal);
+    setup.ReturnNone();
+    unit.functions.push_back(std::move(setup.fn()));
+    unit.functions.back().id = FuncId(1);
+    unit.functions.back().global_decls = {"DEVICE"};
+  }
+  Program program;
+  const ModuleId module = program.AddModule(std::move(unit));
+  Function& body = program.mutable_function(program.module(module).body);
+  const SsaOptions options = SsaOptionsFor(program, body);
+  EXPECT_TRUE(options.rebound_globals.contains("DEVICE"));
+  EXPECT_FALSE(options.rebound_globals.contains("OTHER"));
+  EXPECT_TRUE(SsaOptionsFor(program, program.function(FuncId(1))).rebound_globals.empty());
+  BuildSsa(body, options);
+  ExpectVerified(body);
+  const std::vector<InstrId> loads = LiveInstrs(body, Opcode::kLoadVar);
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(body.instr(loads[0]).text, "DEVICE");
+}
+
 TEST(SsaTest, CellVariablesAreNotPromoted) {
   TestFunction t;
   const InstrId store = t.Store("c", t.Int(1), VarScope::kCell);
