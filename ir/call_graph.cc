@@ -174,8 +174,9 @@ void CallGraph::Impl::AddCallbacks(const Function& fn, InstrId site, const Instr
 
 void CallGraph::Impl::AddEdge(FuncId caller, InstrId site, FuncId callee, EdgeKind kind) {
   std::vector<CallEdge>& out = callees[caller.index()];
-  for (const CallEdge& edge : out) {
-    if (edge.site == site && edge.callee == callee && edge.kind == kind) return;
+  // Sites are visited in order, so this site's edges are the tail of the list.
+  for (auto it = out.rbegin(); it != out.rend() && it->site == site; ++it) {
+    if (it->callee == callee && it->kind == kind) return;
   }
   const CallEdge edge{caller, site, callee, kind};
   out.push_back(edge);
@@ -184,8 +185,8 @@ void CallGraph::Impl::AddEdge(FuncId caller, InstrId site, FuncId callee, EdgeKi
 
 void CallGraph::Impl::AddExternal(FuncId caller, InstrId site, std::string name) {
   std::vector<ExternalCall>& out = externals[caller.index()];
-  for (const ExternalCall& call : out) {
-    if (call.site == site && call.name == name) return;
+  for (auto it = out.rbegin(); it != out.rend() && it->site == site; ++it) {
+    if (it->name == name) return;
   }
   out.push_back({caller, site, std::move(name)});
 }

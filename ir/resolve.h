@@ -26,7 +26,12 @@ namespace flopscope::ir {
 //     "torch.no_grad()", `AutoModel.from_pretrained(p).to("cuda")` is
 //     "transformers.AutoModel.from_pretrained().to()";
 //   - an instance of an in-repo class is the class name plus "()": "pkg.mod.C()";
-//   - builtins are "<builtin>.len"; the object `super()` returns is "<builtin>.super()".
+//   - builtins are "<builtin>.len", their call results "<builtin>.open()" and attributes of those
+//     "<builtin>.open().read"; the object `super()` returns is "<builtin>.super()";
+//   - a bound method prints as the function that runs: `child.step` inherited from Base is
+//     "pkg.mod.Base.step";
+//   - a namespace package (a directory of modules without __init__.py) is a kModule with an
+//     invalid `module` and its dotted name in `name`.
 // An attribute of an instance whose class has external bases and that no in-repo class
 // defines is looked up on the first external base: `self.register_forward_hook` in a subclass of
 // nn.Module is "torch.nn.Module.register_forward_hook".
@@ -75,6 +80,23 @@ struct ValueRef {
 // Computes what values denote, lazily and memoized per value, for the whole program. Results are
 // bounded (at most 8 possibilities, then unknown) and resolution terminates on every input
 // (cycles through phis, globals and re-exports are cut). Not thread-safe: queries fill caches.
+//
+// Rules worth knowing when reading results:
+//   - A module global is the union of every store to it (module body and `global` functions);
+//     a name the module never binds is the builtin of that name, else what a `from x import *`
+//     provides.
+//   - `self` (first parameter of an instance method or property) is an instance of the defining
+//     class, `cls` of a classmethod the class itself; other parameters are unknown (resolution is
+//     not context-sensitive: dataflow owns that).
+//   - Calling an in-repo function gives what its `return`s give (closures from factories,
+//     wrappers returning a model); calling a class gives an instance; calling an instance runs
+//     CallMethodOf; generators give unknown.
+//   - `@d def f`: with an in-repo decorator d the name denotes what d returns (its wrapper);
+//     with any other decorator (functools.lru_cache, torch.no_grad(), a library's) the name still
+//     denotes f. `@x.setter` keeps the property x.
+//   - Subscripts, unpacking and `for` over dict/list/tuple literals (found through Origins) give
+//     the elements (the one under a constant key when it matches); `d.get(k)` likewise.
+//   - `functools.partial(f, ...)` denotes f; `getattr(obj, "name")` with a constant is obj.name.
 class Resolver {
  public:
   // Indexes module globals, class attributes and imports of every module in `program`. The

@@ -37,10 +37,27 @@ SymbolList Unknown() { return SymbolList{UnknownSymbol()}; }
 
 bool HasKnown(const SymbolList& set) { return !set.empty() && set.front().known(); }
 
+namespace {
+
+// A set that exceeded kMaxSymbols: one unknown entry marked by name. It absorbs everything added
+// later, so a wide union never shrinks back to a misleading partial list.
+constexpr absl::string_view kOverflow = "<overflow>";
+
+bool IsOverflow(const SymbolList& set) {
+  return set.size() == 1 && !set[0].known() && set[0].name == kOverflow;
+}
+
+}  // namespace
+
 void AddSymbol(SymbolList& set, Symbol symbol) {
+  if (IsOverflow(set)) return;
   const bool has_unknown = !set.empty() && !set.back().known();
   if (!symbol.known()) {
-    if (!has_unknown) set.push_back(std::move(symbol));
+    if (symbol.name == kOverflow) {
+      set = {std::move(symbol)};
+    } else if (!has_unknown) {
+      set.push_back(UnknownSymbol());
+    }
     return;
   }
   if (!symbol.name.empty() && symbol.name.size() > kMaxNameLength) {
@@ -52,7 +69,9 @@ void AddSymbol(SymbolList& set, Symbol symbol) {
     if (set[i] == symbol) return;
   }
   if (known >= kMaxSymbols) {  // too many possibilities to be useful
-    set = Unknown();
+    Symbol overflow;
+    overflow.name = std::string(kOverflow);
+    set = {std::move(overflow)};
     return;
   }
   set.insert(set.begin() + static_cast<std::ptrdiff_t>(known), std::move(symbol));

@@ -371,3 +371,60 @@ TEST(OriginsTest, ConstantsAndDictElementsAcrossModules) {
 
 }  // namespace
 }  // namespace flopscope::ir
+
+namespace flopscope::ir {
+namespace {
+
+// m0.f = m1.f = ... = m{n-1}.f, and m{n-1} defines f.
+Program ReExportChain(int n) {
+  Program program;
+  for (int i = 0; i < n; ++i) {
+    testing::HandBuiltModule m("m" + std::to_string(i));
+    if (i + 1 < n) {
+      const InstrId next = m.Import(kBody, "m" + std::to_string(i + 1));
+      m.Store(kBody, "f", m.Attr(kBody, next, "f"));
+    } else {
+      m.Def(kBody, "f");
+    }
+    program.AddModule(m.Finish());
+  }
+  return program;
+}
+
+TEST(RobustnessTest, LongReExportChainsResolve) {
+  const Program program = ReExportChain(60);
+  Resolver resolver(program);
+  const std::vector<Symbol>& f = resolver.ResolveGlobal(program.FindModule("m0"), "f");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].QualifiedName(program), "m59.f");
+}
+
+// Deeper than the resolver recurses: it must give up (unknown) instead of overflowing the stack,
+// and answers about the far end stay right.
+TEST(RobustnessTest, PathologicalChainsTerminate) {
+  const Program program = ReExportChain(5000);
+  Resolver resolver(program);
+  const std::vector<Symbol>& f = resolver.ResolveGlobal(program.FindModule("m0"), "f");
+  EXPECT_TRUE(f.empty() || f[0].QualifiedName(program) == "m4999.f");
+  const std::vector<Symbol>& near_end = resolver.ResolveGlobal(program.FindModule("m4990"), "f");
+  ASSERT_EQ(near_end.size(), 1u);
+  EXPECT_EQ(near_end[0].QualifiedName(program), "m4999.f");
+}
+
+TEST(RobustnessTest, WideUnionsAreBounded) {
+  testing::HandBuiltModule m("main");
+  for (int i = 0; i < 20; ++i) {
+    m.Def(kBody, "f" + std::to_string(i));
+    m.Store(kBody, "handler", m.last_value());
+  }
+  const int use = m.Def(kBody, "use");
+  const InstrId handler = m.Load(use, "handler");
+  Program program;
+  program.AddModule(m.Finish());
+  Resolver resolver(program);
+  // Twenty possibilities exceed the bound: reported as nothing known, not a partial list.
+  EXPECT_THAT(resolver.Resolve(FuncId(use), handler), IsEmpty());
+}
+
+}  // namespace
+}  // namespace flopscope::ir
