@@ -298,6 +298,37 @@ TEST(SsaTest, GlobalsReboundByFunctionsAreNotForwarded) {
   EXPECT_EQ(body.instr(loads[0]).text, "DEVICE");
 }
 
+// `branch c, bb1, bb1` gives bb1 one predecessor (preds are unique), so its phi has one input.
+TEST(SsaTest, BranchWithBothTargetsEqual) {
+  TestFunction t;
+  const BlockId loop = t.NewBlock();
+  const BlockId exit = t.NewBlock();
+  const InstrId zero = t.Int(0);
+  t.Store("x", zero);
+  t.Jump(loop);
+  t.At(loop);
+  const InstrId next = t.Use({t.Load("x")}, "next");
+  t.Store("x", next);
+  const InstrId cond = t.Use({}, "cond");
+  t.Branch(cond, exit, exit);
+  t.At(exit);
+  t.Branch(cond, loop, loop);
+  Function& fn = t.fn();
+  BuildSsa(fn);
+  ExpectVerified(fn);
+  const std::vector<InstrId> phis = LiveInstrs(fn, Opcode::kPhi);
+  ASSERT_EQ(phis.size(), 1u);
+  EXPECT_THAT(fn.instr(phis[0]).operands, UnorderedElementsAre(zero, next));
+}
+
+TEST(SsaTest, FunctionWithoutBlocksIsLeftAlone) {
+  Function fn;
+  BuildSsa(fn);
+  FindLoops(fn);
+  EXPECT_TRUE(fn.in_ssa);
+  EXPECT_TRUE(Verify(fn).ok());
+}
+
 TEST(SsaTest, CellVariablesAreNotPromoted) {
   TestFunction t;
   const InstrId store = t.Store("c", t.Int(1), VarScope::kCell);
