@@ -1,0 +1,377 @@
+#include "dataflow/support/liveness.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "dataflow/support/value_flow.h"
+
+namespace flopscope::dataflow::support {
+namespace {
+
+using ir::Opcode;
+
+// Methods whose result is the model object itself.
+const std::vector<std::string>& IdentityMethods() {
+  static const std::vector<std::string> kMethods = {
+      "to",   "cuda", "cpu",   "half",  "float",          "bfloat16",      "double",
+      "eval", "train", "requires_grad_", "share_memory", "zero_grad_", "type"};
+  return kMethods;
+}
+
+// External callables whose result keeps a reference to a model passed to them.
+constexpr absl::string_view kWrapperSuffixes[] = {
+    "torch.compile", ".pipeline",   "DataParallel", "DistributedDataParallel",
+    "get_peft_model", "PeftModel.from_pretrained", ".prepare", "prepare_model"};
+
+constexpr size_t kMaxAliases = 64;
+constexpr int kMaxContainerDepth = 3;
+constexpr int kMaxLiftDepth = 4;
+
+bool IsWrapper(absl::string_view qualified) {
+  for (absl::string_view s : kWrapperSuffixes) {
+    if (absl::EndsWith(qualified, s)) return true;
+  }
+  return false;
+}
+
+bool IsContainerBuild(Opcode op) {
+  return op == Opcode::kBuildList || op == Opcode::kBuildTuple || op == Opcode::kBuildSet ||
+         op == Opcode::kBuildDict;
+}
+
+int32_t Position(const ir::Function& fn, ir::InstrId id) {
+  const ir::BlockId b = fn.instr(id).block;
+  if (!b.valid()) return -1;
+  const std::vector<ir::InstrId>& list = fn.block(b).instrs;
+  auto it = std::find(list.begin(), list.end(), id);
+  return it == list.end() ? -1 : static_cast<int32_t>(it - list.begin());
+}
+
+}  // namespace
+
+bool Liveness::RunsBefore(ir::FuncId fid, ir::InstrId from, ir::InstrId to) const {
+  const ir::Function& fn = du_.program().function(fid);
+  const ir::BlockId bf = fn.instr(from).block;
+  const ir::BlockId bt = fn.instr(to).block;
+  if (!bf.valid() || !bt.valid()) return false;
+  if (bf == bt && Position(fn, from) < Position(fn, to)) return true;
+  std::vector<bool> seen(fn.blocks.size(), false);
+  std::deque<ir::BlockId> work;
+  for (ir::BlockId s : fn.block(bf).succs) {
+    if (s.valid() && !seen[s.index()]) {
+      seen[s.index()] = true;
+      work.push_back(s);
+    }
+  }
+  while (!work.empty()) {
+    const ir::BlockId b = work.front();
+    work.pop_front();
+    if (b == bt) return true;
+    for (ir::BlockId s : fn.block(b).succs) {
+      if (s.valid() && !seen[s.index()]) {
+        seen[s.index()] = true;
+        work.push_back(s);
+      }
+    }
+  }
+  return false;
+}
+
+Liveness::CallEffect Liveness::EffectOfCall(CallSite site, uint32_t operand) const {
+  CallEffect effect;
+  std::vector<FlowNode> starts;
+  for (const ParamBinding& b : du_.BindOperand(site, operand)) {
+    if (b.param.valid()) starts.push_back(FlowNode::Value(ValueRef{b.callee, b.param}));
+  }
+  if (starts.empty()) return effect;
+  FlowOptions options;
+  options.identity_methods = IdentityMethods();
+  options.context = {site};
+  options.max_states = 2000;
+  ExploreFlow(du_, starts, options, [&](const FlowResult& r, int32_t i) {
+    const FlowState& s = r.states[static_cast<size_t>(i)];
+    if (s.node.is_location() || s.step == FlowStep::kStore) effect.escapes = true;
+    if (!s.node.is_location() && s.node.fn == site.caller && s.node.value == site.site &&
+        s.step == FlowStep::kFromReturn && !s.node.content) {
+      effect.returns = true;
+    }
+    // Put into a container that came from the caller (a parameter's list): kept there.
+    if (!s.node.is_location() && s.node.content && s.written &&
+        du_.instr(s.node.value_ref()).op == Opcode::kParam) {
+      effect.escapes = true;
+    }
+    return effect.escapes && effect.returns;
+  });
+  return effect;
+}
+
+std::vector<ir::InstrId> Liveness::Aliases(ValueRef value) const {
+  const ir::Function& fn = du_.program().function(value.fn);
+  std::vector<ir::InstrId> out = {value.value};
+  absl::flat_hash_set<ir::InstrId> seen = {value.value};
+  auto add = [&](ir::InstrId id) {
+    if (out.size() < kMaxAliases && seen.insert(id).second) out.push_back(id);
+  };
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const Use& use : du_.Uses(ValueRef{value.fn, out[i]})) {
+      const ir::Instr& u = fn.instr(use.user);
+      if (u.op == Opcode::kPhi) {
+        add(use.user);
+      } else if (u.op == Opcode::kLoadAttr && use.operand == 0) {
+        const auto& ids = IdentityMethods();
+        if (std::find(ids.begin(), ids.end(), u.text) == ids.end()) continue;
+        for (const Use& call : du_.Uses(ValueRef{value.fn, use.user})) {
+          if (call.operand == 0 && fn.instr(call.user).op == Opcode::kCall) add(call.user);
+        }
+      } else if (u.op == Opcode::kCall && use.operand >= 1) {
+        const CallSite site{value.fn, use.user};
+        if (!du_.TargetsAt(site).empty()) {
+          if (EffectOfCall(site, use.operand).returns) add(use.user);
+        } else if (IsWrapper(du_.resolver().QualifiedName(value.fn, u.operands[0]))) {
+          add(use.user);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<ValueRef> Liveness::LaterUse(ir::FuncId fid, ir::InstrId alias,
+                                           ir::InstrId point) const {
+  const ir::Function& fn = du_.program().function(fid);
+  const LocalUses& local = du_.Local(fid);
+  absl::flat_hash_set<ir::InstrId> users;
+  for (const Use& u : local.Of(alias)) {
+    const Opcode op = fn.instr(u.user).op;
+    if (op != Opcode::kDelVar) users.insert(u.user);
+  }
+  if (users.empty()) return std::nullopt;
+  // Scan forward from `point` (inclusive); a path ends at alias's definition (the next value of
+  // the same computation) or at a use.
+  auto scan = [&](ir::BlockId b, size_t from, std::optional<ValueRef>* found) {
+    const std::vector<ir::InstrId>& list = fn.block(b).instrs;
+    for (size_t i = from; i < list.size(); ++i) {
+      if (list[i] == alias) return false;  // redefined: this path holds nothing more
+      const ir::Instr& instr = fn.instr(list[i]);
+      if (instr.op != Opcode::kPhi && users.contains(list[i])) {
+        *found = ValueRef{fid, list[i]};
+        return false;
+      }
+    }
+    return true;  // fell off the end: continue to successors
+  };
+  // A phi reads its operand at the end of the incoming block.
+  auto phi_use_from = [&](ir::BlockId from, ir::BlockId to) -> std::optional<ValueRef> {
+    for (ir::InstrId id : fn.block(to).instrs) {
+      const ir::Instr& phi = fn.instr(id);
+      if (phi.op != Opcode::kPhi) break;
+      for (size_t k = 0; k < phi.operands.size() && k < phi.targets.size(); ++k) {
+        if (phi.operands[k] == alias && phi.targets[k] == from) return ValueRef{fid, id};
+      }
+    }
+    return std::nullopt;
+  };
+  const ir::BlockId start = fn.instr(point).block;
+  const int32_t pos = Position(fn, point);
+  if (!start.valid() || pos < 0) return std::nullopt;
+  std::optional<ValueRef> found;
+  std::vector<bool> visited(fn.blocks.size(), false);
+  std::deque<ir::BlockId> work;
+  auto leave = [&](ir::BlockId b) {
+    for (ir::BlockId s : fn.block(b).succs) {
+      if (!s.valid()) continue;
+      if (std::optional<ValueRef> phi = phi_use_from(b, s)) {
+        found = phi;
+        return;
+      }
+      if (!visited[s.index()]) {
+        visited[s.index()] = true;
+        work.push_back(s);
+      }
+    }
+  };
+  if (scan(start, static_cast<size_t>(pos), &found)) leave(start);
+  while (!found && !work.empty()) {
+    const ir::BlockId b = work.front();
+    work.pop_front();
+    if (scan(b, 0, &found) && !found) leave(b);
+  }
+  return found;
+}
+
+bool Liveness::ReturnedBy(ValueRef value) const {
+  const ir::Function& fn = du_.program().function(value.fn);
+  if (fn.is_generator) return false;
+  for (ir::InstrId alias : Aliases(value)) {
+    for (const Use& use : du_.Uses(ValueRef{value.fn, alias})) {
+      if (fn.instr(use.user).op == Opcode::kReturn) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<Liveness::Holder> Liveness::HeldAt(ValueRef value, ir::InstrId point) const {
+  return HeldAtImpl(value, point, 0, /*across_iterations=*/false);
+}
+
+std::optional<Liveness::Holder> Liveness::HeldAcrossIterations(ValueRef value) const {
+  const ir::Function& fn = du_.program().function(value.fn);
+  const ir::BlockId b = fn.instr(value.value).block;
+  if (!b.valid() || !fn.block(b).loop.valid()) return std::nullopt;
+  return HeldAtImpl(value, value.value, 0, /*across_iterations=*/true);
+}
+
+std::optional<Liveness::Holder> Liveness::HeldAtImpl(ValueRef value, ir::InstrId point,
+                                                     int depth, bool across_iterations) const {
+  const ir::Function& fn = du_.program().function(value.fn);
+  const ir::Loop* loop = nullptr;
+  if (across_iterations) {
+    const ir::LoopId l = fn.block(fn.instr(value.value).block).loop;
+    loop = &fn.loops[l.index()];
+  }
+  auto in_loop = [&](ir::InstrId id) {
+    const ir::BlockId b = fn.instr(id).block;
+    return loop != nullptr && b.valid() &&
+           std::binary_search(loop->blocks.begin(), loop->blocks.end(), b);
+  };
+  for (ir::InstrId alias : Aliases(value)) {
+    const ir::Instr& a = fn.instr(alias);
+    if (a.op == Opcode::kParam) return Holder{HolderKind::kCaller, ValueRef{value.fn, alias}, {}};
+    // Across iterations only a phi carries the previous object; the others are this iteration's.
+    if (!across_iterations || a.op == Opcode::kPhi) {
+      if (std::optional<ValueRef> use = LaterUse(value.fn, alias, point)) {
+        return Holder{HolderKind::kUse, *use, {}};
+      }
+    }
+    for (const Use& use : du_.Uses(ValueRef{value.fn, alias})) {
+      const ValueRef user{value.fn, use.user};
+      const ir::Instr& u = fn.instr(use.user);
+      if (!RunsBefore(value.fn, use.user, point)) continue;
+      // Stored into a location that outlives the function.
+      if ((u.op == Opcode::kStoreVar && use.operand == 0) ||
+          (u.op == Opcode::kStoreAttr && use.operand == 1)) {
+        const LocationId loc = du_.StoredLocation(user);
+        if (!loc.valid()) continue;
+        bool deleted = false;
+        for (const ValueRef& del : du_.DeletesOf(loc)) {
+          deleted = deleted || (del.fn == value.fn && RunsBefore(value.fn, use.user, del.value) &&
+                                RunsBefore(value.fn, del.value, point));
+        }
+        if (!deleted) return Holder{HolderKind::kLocation, user, loc};
+        continue;
+      }
+      if (u.op == Opcode::kMakeFunction && du_.CellOperandLocation(user, use.operand).valid()) {
+        return Holder{HolderKind::kLocation, user, du_.CellOperandLocation(user, use.operand)};
+      }
+      // Put into a container: held while the container is.
+      ir::InstrId container;
+      if (IsContainerBuild(u.op)) container = use.user;
+      if (u.op == Opcode::kStoreSubscript && use.operand == 2) container = u.operands[0];
+      if (u.op == Opcode::kCall && use.operand >= 1) {
+        const CallSite site{value.fn, use.user};
+        if (du_.TargetsAt(site).empty()) {
+          if (IsContainerInsertMethod(du_.MethodName(site))) container = du_.Receiver(site);
+        } else if (EffectOfCall(site, use.operand).escapes) {
+          return Holder{HolderKind::kLocation, user, {}};
+        }
+      }
+      if (!container.valid()) continue;
+      const ir::Instr& c = fn.instr(container);
+      if (c.op == Opcode::kParam) return Holder{HolderKind::kContainer, user, {}};
+      const LocationId loc = du_.LoadedLocation(ValueRef{value.fn, container});
+      if (loc.valid()) return Holder{HolderKind::kLocation, user, loc};
+      // A container made inside the loop is a new one each iteration: it does not carry the
+      // previous object unless it is itself carried (then it is held via a phi below).
+      if (across_iterations && in_loop(container)) {
+        if (depth < kMaxContainerDepth &&
+            HeldAtImpl(ValueRef{value.fn, container}, point, depth + 1, true)) {
+          return Holder{HolderKind::kContainer, user, {}};
+        }
+        continue;
+      }
+      if (depth < kMaxContainerDepth &&
+          HeldAtImpl(ValueRef{value.fn, container}, point, depth + 1, false)) {
+        return Holder{HolderKind::kContainer, user, {}};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<Liveness::Overlap> Liveness::FindOverlaps(const std::vector<ValueRef>& models) const {
+  std::vector<Overlap> out;
+  absl::flat_hash_set<std::pair<ValueRef, ValueRef>> seen;  // (first, point as ValueRef)
+  auto report = [&](Overlap o) {
+    if (seen.insert({o.first, ValueRef{o.point.caller, o.point.site}}).second) {
+      out.push_back(std::move(o));
+    }
+  };
+  // Where each model comes into existence, per function: its own definition, and the call sites
+  // (up to kMaxLiftDepth calls up) whose execution loads it.
+  struct Birth {
+    CallSite point;
+    ValueRef model;
+  };
+  absl::flat_hash_map<ir::FuncId, std::vector<Birth>> births;
+  for (const ValueRef& m : models) {
+    births[m.fn].push_back(Birth{CallSite{m.fn, m.value}, m});
+    std::vector<std::pair<ir::FuncId, int>> work = {{m.fn, 0}};
+    absl::flat_hash_set<ir::FuncId> visited = {m.fn};
+    for (size_t i = 0; i < work.size(); ++i) {
+      const auto [f, depth] = work[i];
+      if (depth >= kMaxLiftDepth) continue;
+      for (const CallSite& site : du_.CallSitesOf(f)) {
+        births[site.caller].push_back(Birth{site, m});
+        if (visited.insert(site.caller).second) work.push_back({site.caller, depth + 1});
+      }
+    }
+  }
+  // The objects: each model value, and the call results it is returned to (same object).
+  std::vector<ValueRef> objects;
+  absl::flat_hash_set<ValueRef> known;
+  for (const ValueRef& m : models) {
+    std::vector<std::pair<ValueRef, int>> work = {{m, 0}};
+    for (size_t i = 0; i < work.size(); ++i) {
+      const auto [v, depth] = work[i];
+      if (!known.insert(v).second) continue;
+      objects.push_back(v);
+      if (depth >= kMaxLiftDepth || !ReturnedBy(v)) continue;
+      for (const CallSite& site : du_.CallSitesOf(v.fn)) {
+        work.push_back({ValueRef{site.caller, site.site}, depth + 1});
+      }
+    }
+  }
+  for (const ValueRef& first : objects) {
+    auto it = births.find(first.fn);
+    if (it == births.end()) continue;
+    for (const Birth& b : it->second) {
+      // The load that produces `first` itself (directly or through the call returning it).
+      if (b.point.site == first.value) continue;
+      if (!RunsBefore(first.fn, first.value, b.point.site)) continue;
+      if (std::optional<Holder> h = HeldAt(first, b.point.site)) {
+        report(Overlap{first, b.model, b.point, *h, false});
+      }
+    }
+  }
+  // The same load repeated by a loop while earlier results are kept.
+  for (const auto& [fn, list] : births) {
+    for (const Birth& b : list) {
+      const ValueRef at{b.point.caller, b.point.site};
+      if (std::optional<Holder> h = HeldAcrossIterations(at)) {
+        report(Overlap{at, b.model, b.point, *h, true});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Overlap& a, const Overlap& b) {
+    auto key = [](const Overlap& o) {
+      return std::make_tuple(o.point.caller.value(), o.point.site.value(), o.first.fn.value(),
+                             o.first.value.value(), o.second.fn.value(), o.second.value.value());
+    };
+    return key(a) < key(b);
+  });
+  return out;
+}
+
+}  // namespace flopscope::dataflow::support
