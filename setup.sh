@@ -37,6 +37,24 @@ jobs="$(nproc)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build_dir" -j "$jobs"
 
+# Microsoft's SARIF multitool (a self-contained binary inside its npm package), used by
+# tests/integration/sarif_validate_test.cc to check SARIF the way GitHub code scanning ingests it.
+# Pinned; installed once into the build tree. Without it those tests skip, so a registry outage
+# does not fail the set-up.
+multitool_version="5.7.0"
+multitool_dir="$build_dir/_deps/sarif-multitool"
+multitool_bin="$multitool_dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ "$mode" = test ] && ! grep -qs "\"version\": \"$multitool_version\"" \
+    "$multitool_dir/node_modules/@microsoft/sarif-multitool/package.json"; then
+  mkdir -p "$multitool_dir"
+  if npm install --prefix "$multitool_dir" --no-audit --no-fund --loglevel=error \
+      "@microsoft/sarif-multitool@$multitool_version"; then
+    chmod u+x "$multitool_bin"  # the package's postinstall does this; npm may skip scripts
+  else
+    echo "setup: warning: could not install @microsoft/sarif-multitool; its tests will skip" >&2
+  fi
+fi
+
 if [ "$mode" = check ]; then
   set +e
   "$build_dir/flopscope" check corpus/
