@@ -31,6 +31,9 @@ class GradMode {
   static GradMode Top() { return GradMode(Bits::Top()); }
   static GradMode Enabled() { return GradMode(Bits::Of(kEnabled)); }
   static GradMode Disabled() { return GradMode(Bits::Of(kDisabled)); }
+  // For compact storage (one byte per instruction): bits() round-trips through FromBits().
+  static GradMode FromBits(uint32_t bits) { return GradMode(Bits::Of(bits)); }
+  uint32_t bits() const { return bits_.bits(); }
 
   bool IsBottom() const { return bits_.IsBottom(); }
   bool IsTop() const { return bits_.IsTop(); }

@@ -1,0 +1,69 @@
+// Test helper for the dataflow tests: a fixture directory or in-memory sources, loaded with the
+// shared test loader (tests/integration/testing/load_program.h), then resolved, call-graphed and
+// analyzed. Lookup helpers name instructions by source line and callee spelling, so tests read
+// like the fixture.
+#ifndef FLOPSCOPE_TESTS_DATAFLOW_ANALYZE_FIXTURE_H_
+#define FLOPSCOPE_TESTS_DATAFLOW_ANALYZE_FIXTURE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dataflow/analysis.h"
+#include "ir/call_graph.h"
+#include "ir/resolve.h"
+#include "tests/integration/testing/load_program.h"
+
+namespace flopscope::testing {
+
+struct Analyzed {
+  ir::Program program;
+  std::unique_ptr<ir::Resolver> resolver;
+  std::unique_ptr<ir::CallGraph> calls;
+  std::unique_ptr<dataflow::Analysis> analysis;
+
+  ir::FuncId Fn(const std::string& name) const { return FindFunction(program, name); }
+  const ir::Function& function(const std::string& name) const {
+    return program.function(FindFunction(program, name));
+  }
+  // The Call on `line` of function `fn_name` whose callee is spelled `callee` (a name or the
+  // attribute of a method call); invalid when there is none.
+  ir::InstrId Call(const std::string& fn_name, uint32_t line, const std::string& callee) const {
+    const ir::Function& fn = function(fn_name);
+    for (ir::InstrId id : CallsOnLine(fn, line)) {
+      const ir::Instr& c = fn.instr(fn.instr(id).operands[0]);
+      if (c.text == callee) return id;
+    }
+    return ir::InstrId();
+  }
+};
+
+inline absl::StatusOr<std::unique_ptr<Analyzed>> Analyze(
+    absl::StatusOr<ir::Program> program, const dataflow::AnalysisOptions& options = {}) {
+  if (!program.ok()) return program.status();
+  auto out = std::make_unique<Analyzed>();
+  out->program = *std::move(program);
+  out->resolver = std::make_unique<ir::Resolver>(out->program);
+  out->calls = std::make_unique<ir::CallGraph>(out->program, *out->resolver);
+  out->analysis = dataflow::Analysis::Build(out->program, *out->resolver, *out->calls, options);
+  return out;
+}
+
+inline absl::StatusOr<std::unique_ptr<Analyzed>> AnalyzeFixture(
+    const std::string& name, const dataflow::AnalysisOptions& options = {}) {
+  return Analyze(LoadProgram(std::filesystem::path(FLOPSCOPE_SOURCE_DIR) / "tests" / "fixtures" /
+                             "dataflow" / name),
+                 options);
+}
+
+inline absl::StatusOr<std::unique_ptr<Analyzed>> AnalyzeSources(
+    const std::vector<SourceSpec>& sources, const dataflow::AnalysisOptions& options = {}) {
+  return Analyze(LoadSources(sources), options);
+}
+
+}  // namespace flopscope::testing
+
+#endif  // FLOPSCOPE_TESTS_DATAFLOW_ANALYZE_FIXTURE_H_
