@@ -230,7 +230,8 @@ void Pipeline::BuildSsaForAllFunctions() {
   AddBusyTime("ssa", ParallelFor(functions.size(), [&](size_t i) {
                 ir::Function& fn = functions[i];
                 ir::ComputeCfg(fn);
-                ir::BuildSsa(fn);
+                // A module body must not forward globals that its functions rebind.
+                ir::BuildSsa(fn, ir::SsaOptionsFor(*program_, fn));
                 ir::FindLoops(fn);
                 if (!options_.verify_ir) return;
                 if (absl::Status status = ir::Verify(fn); !status.ok()) {

@@ -161,6 +161,35 @@ TEST(PipelineTest, DuplicateModulesAreBothKeptAndThePackageWins) {
   EXPECT_TRUE(notified);
 }
 
+TEST(PipelineTest, ModuleBodiesKeepLoadsOfGlobalsThatFunctionsRebind) {
+  testing::TempTree tree;
+  tree.Write("proj/state.py",
+             "X = 1\n"
+             "Y = 1\n"
+             "def bump():\n"
+             "    global X\n"
+             "    X = 2\n"
+             "bump()\n"
+             "print(X, Y)\n");
+  Pipeline pipeline(PipelineOptions{});
+  ASSERT_TRUE(pipeline.Run({tree.Path("proj")}).ok());
+  const ir::Program& program = pipeline.program();
+  const ir::Function& body = program.function(program.module(program.FindModule("state")).body);
+  std::vector<std::string> global_loads;
+  for (const ir::Block& block : body.blocks) {
+    for (ir::InstrId id : block.instrs) {
+      const ir::Instr& instr = body.instr(id);
+      if (instr.op == ir::Opcode::kLoadVar &&
+          instr.aux == static_cast<int32_t>(ir::VarScope::kGlobal)) {
+        global_loads.push_back(instr.text);
+      }
+    }
+  }
+  // `bump` may change X, so the body reads it again; Y is forwarded from its store.
+  EXPECT_THAT(global_loads, ::testing::Contains("X"));
+  EXPECT_THAT(global_loads, ::testing::Not(::testing::Contains("Y")));
+}
+
 TEST(PipelineTest, UnusableArgumentsFailTheRun) {
   testing::TempTree tree;
   Pipeline pipeline(PipelineOptions{});
