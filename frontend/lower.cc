@@ -347,10 +347,7 @@ void FunctionLowerer::Statement(TSNode stmt) {
              s == k_.nonlocal_statement) {
     // No run-time effect (declarations were handled by the scope pre-pass).
   } else if (s == k_.type_alias_statement) {
-    const TSNode left = Field(stmt, k_.field.left);
-    const InstrId alias = Emit(Opcode::kOpaque, stmt, {}, "type alias");
-    const TSNode name = ts_node_is_null(left) ? left : FirstNamedChild(pool_, left);
-    if (Is(name, k_.identifier)) StoreName(Text(name), alias, name);
+    TypeAlias(stmt);
   } else if (s == k_.print_statement) {
     OpaqueStatement(stmt, "python 2 print statement");
   } else if (s == k_.exec_statement) {
@@ -366,6 +363,35 @@ void FunctionLowerer::Statement(TSNode stmt) {
   }
 }
 
+void FunctionLowerer::TypeAlias(TSNode stmt) {
+  const TSNode left = Field(stmt, k_.field.left);
+  const TSNode right = Field(stmt, k_.field.right);
+  const TSNode name = ts_node_is_null(left) ? left : FirstNamedChild(pool_, left);
+  if (!ts_node_is_null(name) && !Is(name, k_.identifier) && !Is(name, k_.generic_type)) {
+    // The grammar reads `type(x).attr = value` as a type alias whose target is `(x).attr`; it is
+    // an assignment to an attribute of `type(x)`.
+    const TSNode value = ts_node_is_null(right) ? right : FirstNamedChild(pool_, right);
+    const InstrId result =
+        ts_node_is_null(value) ? OpaqueExpr(stmt, "missing value", false) : ExprOrTuple(value);
+    TSNode leftmost = name;
+    while (Is(leftmost, k_.attribute) || Is(leftmost, k_.subscript) || Is(leftmost, k_.call)) {
+      leftmost = Field(leftmost, Is(leftmost, k_.attribute) ? k_.field.object
+                                 : Is(leftmost, k_.call)    ? k_.field.function
+                                                            : k_.field.value);
+    }
+    const NodeKey saved = type_call_;
+    if (Is(leftmost, k_.parenthesized_expression) || Is(leftmost, k_.tuple)) {
+      type_call_ = KeyOf(leftmost);
+    }
+    Store(name, result);
+    type_call_ = saved;
+    return;
+  }
+  const InstrId alias = Emit(Opcode::kOpaque, stmt, {}, "type alias");
+  const TSNode alias_name = Is(name, k_.generic_type) ? FirstNamedChild(pool_, name) : name;
+  if (Is(alias_name, k_.identifier)) StoreName(Text(alias_name), alias, alias_name);
+}
+
 void FunctionLowerer::OpaqueStatement(TSNode node, absl::string_view what) {
   OpaqueExpr(node, what, /*lower_children=*/true);
 }
@@ -378,7 +404,7 @@ void FunctionLowerer::ExpressionStatement(TSNode stmt) {
   }
   if (count == 0) return;
   if (count > 1) {
-    ExprOrTuple(stmt);  // `a, b` as a statement builds (and drops) a tuple
+    Sequence(stmt, Opcode::kBuildTuple);  // `a, b` as a statement builds (and drops) a tuple
     return;
   }
   const TSSymbol s = ts_node_symbol(only);

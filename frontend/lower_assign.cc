@@ -57,17 +57,7 @@ void FunctionLowerer::AugmentedAssignment(TSNode node) {
     Emit(Opcode::kStoreAttr, node, {object, updated}, attribute);
   } else if (Is(target, k_.subscript)) {
     const InstrId object = Expr(Field(target, k_.field.value));
-    Operands keys;
-    for (Children c(pool_, target); c.NextNamed();) {
-      if (c.field() == k_.field.subscript) keys.push_back(SubscriptKey(c.node()));
-    }
-    InstrId key;
-    if (keys.size() == 1) {
-      key = keys[0];
-    } else {
-      key = Emit(Opcode::kBuildTuple, target, keys);
-      fn_.instr(key).arg_names.assign(keys.size(), "");
-    }
+    const InstrId key = SubscriptKeys(target);
     const InstrId old = Emit(Opcode::kLoadSubscript, target, {object, key});
     const InstrId rhs = ExprOrTuple(right);
     const InstrId updated = Emit(Opcode::kInplaceOp, node, {old, rhs}, std::move(op_text));
@@ -94,17 +84,7 @@ void FunctionLowerer::Store(TSNode target, InstrId value) {
          std::string(Text(Field(target, k_.field.attribute))));
   } else if (s == k_.subscript) {
     const InstrId object = Expr(Field(target, k_.field.value));
-    Operands keys;
-    for (Children c(pool_, target); c.NextNamed();) {
-      if (c.field() == k_.field.subscript) keys.push_back(SubscriptKey(c.node()));
-    }
-    InstrId key;
-    if (keys.size() == 1) {
-      key = keys[0];
-    } else {
-      key = Emit(Opcode::kBuildTuple, target, keys);
-      fn_.instr(key).arg_names.assign(keys.size(), "");
-    }
+    const InstrId key = SubscriptKeys(target);
     Emit(Opcode::kStoreSubscript, target, {object, key, value});
   } else if (s == k_.pattern_list || s == k_.tuple_pattern || s == k_.list_pattern ||
              s == k_.tuple || s == k_.list || s == k_.expression_list) {
@@ -165,17 +145,7 @@ void FunctionLowerer::Delete(TSNode target) {
          std::string(Text(Field(target, k_.field.attribute))));
   } else if (s == k_.subscript) {
     const InstrId object = Expr(Field(target, k_.field.value));
-    Operands keys;
-    for (Children c(pool_, target); c.NextNamed();) {
-      if (c.field() == k_.field.subscript) keys.push_back(SubscriptKey(c.node()));
-    }
-    InstrId key;
-    if (keys.size() == 1) {
-      key = keys[0];
-    } else {
-      key = Emit(Opcode::kBuildTuple, target, keys);
-      fn_.instr(key).arg_names.assign(keys.size(), "");
-    }
+    const InstrId key = SubscriptKeys(target);
     Emit(Opcode::kDelSubscript, target, {object, key});
   } else if (s == k_.expression_list || s == k_.tuple || s == k_.list ||
              s == k_.parenthesized_expression || s == k_.pattern_list) {

@@ -359,6 +359,11 @@ void FunctionLowerer::With(TSNode node) {
   for (const TSNode item : items) {
     TSNode value = Field(item, k_.field.value);
     TSNode alias{};
+    if (Is(value, k_.parenthesized_expression)) {
+      // `with (a as b):` with a single item keeps its parentheses in the tree.
+      const TSNode inner = FirstNamedChild(pool_, value);
+      if (Is(inner, k_.as_pattern)) value = inner;
+    }
     if (Is(value, k_.as_pattern)) {
       alias = Field(value, k_.field.alias);
       value = FirstNamedChild(pool_, value);

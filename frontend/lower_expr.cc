@@ -92,12 +92,28 @@ InstrId FunctionLowerer::ExprInner(TSNode node) {
       s == k_.dictionary_comprehension || s == k_.generator_expression) {
     return ComprehensionCall(node);
   }
+  if ((s == k_.parenthesized_expression || s == k_.tuple) && KeyOf(node) == type_call_) {
+    // `type(x)` whose name the grammar consumed as the `type` keyword (see TypeAlias).
+    const InstrId callee = LoadName("type", node);
+    Operands operands = {callee};
+    if (s == k_.tuple) {
+      for (Children c(pool_, node); c.NextNamed();) operands.push_back(Expr(c.node()));
+    } else {
+      operands.push_back(Expr(FirstNamedChild(pool_, node)));
+    }
+    const InstrId call = Emit(Opcode::kCall, node, operands);
+    fn_.instr(call).arg_names.assign(operands.size() - 1, "");
+    return call;
+  }
   if (s == k_.parenthesized_expression) {
     const TSNode inner = FirstNamedChild(pool_, node);
     return ts_node_is_null(inner) ? OpaqueExpr(node, "empty parentheses", false) : Expr(inner);
   }
   if (IsErrorNode(node)) return OpaqueExpr(node, "syntax error", false);
-  if (s == k_.list_splat) return OpaqueExpr(node, "starred expression", true);
+  if (s == k_.list_splat) {
+    if (KeyOf(node) == unwrap_splat_) return Expr(FirstNamedChild(pool_, node));
+    return OpaqueExpr(node, "starred expression", true);
+  }
   if (s == k_.keyword_argument) return OpaqueExpr(node, "keyword argument", true);
   if (s == k_.as_pattern) return OpaqueExpr(node, "as pattern", true);
   return OpaqueExpr(node, ts_node_type(node), true);
@@ -236,26 +252,28 @@ InstrId FunctionLowerer::Slice(TSNode node) {
   return Emit(Opcode::kBuildSlice, node, std::move(operands));
 }
 
-InstrId FunctionLowerer::SubscriptKey(TSNode node) {
-  return Is(node, k_.slice) ? Slice(node) : Expr(node);
+InstrId FunctionLowerer::SubscriptKeys(TSNode subscript) {
+  Operands keys;
+  std::vector<std::string> names;
+  bool any_starred = false;
+  TSNode last = subscript;
+  for (Children c(pool_, subscript); c.NextNamed();) {
+    if (c.field() != k_.field.subscript) continue;
+    last = c.node();
+    bool starred = false;
+    keys.push_back(Is(c.node(), k_.slice) ? Slice(c.node()) : StarredItem(c.node(), starred));
+    names.emplace_back(starred ? "*" : "");
+    any_starred = any_starred || starred;
+  }
+  if (keys.size() == 1 && !any_starred) return keys[0];
+  const InstrId key = Emit(Opcode::kBuildTuple, keys.empty() ? subscript : last, keys);
+  fn_.instr(key).arg_names = std::move(names);
+  return key;
 }
 
 InstrId FunctionLowerer::Subscript(TSNode node) {
   const InstrId object = Expr(Field(node, k_.field.value));
-  Operands keys;
-  TSNode key_node = node;
-  for (Children c(pool_, node); c.NextNamed();) {
-    if (c.field() != k_.field.subscript) continue;
-    key_node = c.node();
-    keys.push_back(SubscriptKey(c.node()));
-  }
-  InstrId key;
-  if (keys.size() == 1) {
-    key = keys[0];
-  } else {
-    key = Emit(Opcode::kBuildTuple, keys.empty() ? node : key_node, keys);
-    fn_.instr(key).arg_names.assign(keys.size(), "");
-  }
+  const InstrId key = SubscriptKeys(node);
   return Emit(Opcode::kLoadSubscript, node, {object, key});
 }
 
@@ -271,15 +289,16 @@ InstrId FunctionLowerer::Call(TSNode node) {
     for (Children c(pool_, args); c.NextNamed();) {
       const TSNode arg = c.node();
       const TSSymbol s = ts_node_symbol(arg);
-      if (s == k_.list_splat || s == k_.dictionary_splat) {
+      if (s == k_.dictionary_splat) {
         operands.push_back(Expr(FirstNamedChild(pool_, arg)));
-        names.emplace_back(s == k_.list_splat ? "*" : "**");
+        names.emplace_back("**");
       } else if (s == k_.keyword_argument) {
         operands.push_back(Expr(Field(arg, k_.field.value)));
         names.emplace_back(Text(Field(arg, k_.field.name)));
       } else {
-        operands.push_back(Expr(arg));
-        names.emplace_back();
+        bool starred = false;
+        operands.push_back(StarredItem(arg, starred));
+        names.emplace_back(starred ? "*" : "");
       }
     }
   }
@@ -415,22 +434,52 @@ InstrId FunctionLowerer::Walrus(TSNode node) {
   return value;
 }
 
+TSNode FunctionLowerer::LeadingSplat(TSNode item) {
+  while (!ts_node_is_null(item)) {
+    const TSSymbol s = ts_node_symbol(item);
+    if (s == k_.list_splat) return item;
+    if (s == k_.attribute) {
+      item = Field(item, k_.field.object);
+    } else if (s == k_.call) {
+      item = Field(item, k_.field.function);
+    } else if (s == k_.subscript) {
+      item = Field(item, k_.field.value);
+    } else {
+      break;
+    }
+  }
+  return TSNode{};
+}
+
+InstrId FunctionLowerer::StarredItem(TSNode item, bool& starred) {
+  if (Is(item, k_.parenthesized_list_splat)) {
+    const TSNode inner = FirstNamedChild(pool_, item);
+    if (!ts_node_is_null(inner)) item = inner;
+  }
+  if (Is(item, k_.list_splat) || Is(item, k_.list_splat_pattern)) {
+    starred = true;
+    return Expr(FirstNamedChild(pool_, item));
+  }
+  const TSNode splat = LeadingSplat(item);
+  if (ts_node_is_null(splat)) {
+    starred = false;
+    return Expr(item);
+  }
+  starred = true;
+  const NodeKey saved = unwrap_splat_;
+  unwrap_splat_ = KeyOf(splat);
+  const InstrId value = Expr(item);
+  unwrap_splat_ = saved;
+  return value;
+}
+
 InstrId FunctionLowerer::Sequence(TSNode node, Opcode op) {
   Operands operands;
   std::vector<std::string> names;
   for (Children c(pool_, node); c.NextNamed();) {
-    TSNode item = c.node();
-    if (Is(item, k_.parenthesized_list_splat)) {
-      const TSNode inner = FirstNamedChild(pool_, item);
-      if (!ts_node_is_null(inner)) item = inner;
-    }
-    if (Is(item, k_.list_splat) || Is(item, k_.list_splat_pattern)) {
-      operands.push_back(Expr(FirstNamedChild(pool_, item)));
-      names.emplace_back("*");
-    } else {
-      operands.push_back(Expr(item));
-      names.emplace_back();
-    }
+    bool starred = false;
+    operands.push_back(StarredItem(c.node(), starred));
+    names.emplace_back(starred ? "*" : "");
   }
   const InstrId built = Emit(op, node, std::move(operands));
   fn_.instr(built).arg_names = std::move(names);

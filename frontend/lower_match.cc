@@ -150,11 +150,24 @@ std::string FunctionLowerer::Pattern(TSNode pattern, const std::string& path, Op
   }
   if (s == k_.dict_pattern) {
     std::string key_text;
-    for (Children c(pool_, pattern); c.NextNamed();) {
+    bool negative = false;
+    for (Children c(pool_, pattern); c.Next();) {
       const TSNode child = c.node();
+      if (c.field() == k_.field.key && ts_node_symbol(child) == k_.tok_minus) {
+        negative = true;  // `-1: v` arrives as two key fields, '-' then the number
+        continue;
+      }
+      if (!ts_node_is_named(child) || IsExtra(child)) continue;
       if (c.field() == k_.field.key) {
-        key_text = std::string(Text(child));
-        values.push_back(Is(child, k_.dotted_name) ? ValuePattern(child) : Expr(child));
+        key_text = absl::StrCat(negative ? "-" : "", Text(child));
+        if (negative && (Is(child, k_.integer) || Is(child, k_.float_))) {
+          values.push_back(Const(Is(child, k_.float_) ? ir::ConstKind::kFloat : ir::ConstKind::kInt,
+                                 key_text, child));
+        } else {
+          std::vector<Capture> ignored;  // keys are values, never captures
+          Pattern(child, path, values, ignored);
+        }
+        negative = false;
       } else if (c.field() == k_.field.value) {
         Pattern(child, absl::StrCat(path, "[", key_text, "]"), values, captures);
       } else if (Is(child, k_.splat_pattern)) {

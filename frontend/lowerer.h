@@ -121,6 +121,7 @@ class FunctionLowerer {
   void Raise(TSNode node);
   void Assert(TSNode node);
   void OpaqueStatement(TSNode node, absl::string_view what);
+  void TypeAlias(TSNode stmt);
   ir::InstrId TooDeep(TSNode node);
 
   // --- lower_control.cc ---
@@ -149,7 +150,8 @@ class FunctionLowerer {
   bool StringPart(TSNode node, std::string& text, Operands& operands, bool& bytes);
   ir::InstrId Attribute(TSNode node);
   ir::InstrId Subscript(TSNode node);
-  ir::InstrId SubscriptKey(TSNode node);
+  // The key of `obj[...]`: one item, or a tuple of several (starred items marked "*").
+  ir::InstrId SubscriptKeys(TSNode subscript);
   ir::InstrId Slice(TSNode node);
   ir::InstrId Call(TSNode node);
   ir::InstrId Binary(TSNode node);
@@ -164,6 +166,11 @@ class FunctionLowerer {
   ir::InstrId Lambda(TSNode node);
   ir::InstrId ComprehensionCall(TSNode node);
   ir::InstrId ExprOrTuple(TSNode node);  // expression_list/pattern_list -> BuildTuple
+  // The grammar parses `[*a.b()]` as a call on `(*a).b`: the star of a starred item can sit on the
+  // leftmost operand of an attribute/call/subscript chain. Returns that list_splat, or null.
+  TSNode LeadingSplat(TSNode item);
+  // Lowers a sequence/argument item; sets `starred` when it is `*x` (however the grammar nests it).
+  ir::InstrId StarredItem(TSNode item, bool& starred);
   ir::InstrId OpaqueExpr(TSNode node, absl::string_view what, bool lower_children);
   void LowerComprehensionBody();
 
@@ -233,6 +240,8 @@ class FunctionLowerer {
   int depth_ = 0;
   int finally_nesting_ = 0;
   int temps_ = 0;
+  NodeKey unwrap_splat_{0, 0};  // a misplaced leading `*` being lowered as part of its item
+  NodeKey type_call_{0, 0};     // parentheses that are really the arguments of `type(...)`
   absl::flat_hash_map<std::string, int> counters_;  // "<lambda", "<listcomp", ... -> last number
 };
 

@@ -193,11 +193,21 @@ class Walker {
       }
     } else if (s == k_.type_alias_statement) {
       const TSNode left = ts_node_child_by_field_id(node, f.left);
-      if (!ts_node_is_null(left)) {
-        const TSNode name = FirstNamedChild(pool_, left);
-        if (!ts_node_is_null(name) && ts_node_symbol(name) == k_.identifier) {
-          Mark(scope, name, Scope::kBound);
+      const TSNode name = ts_node_is_null(left) ? left : FirstNamedChild(pool_, left);
+      if (ts_node_is_null(name)) return;
+      const TSSymbol ns = ts_node_symbol(name);
+      if (ns == k_.identifier) {
+        Mark(scope, name, Scope::kBound);
+      } else if (ns == k_.generic_type) {
+        const TSNode base = FirstNamedChild(pool_, name);
+        if (!ts_node_is_null(base) && ts_node_symbol(base) == k_.identifier) {
+          Mark(scope, base, Scope::kBound);
         }
+      } else {
+        // `type(x).attr = value`, misread by the grammar as a type alias: an assignment.
+        Push(name, scope, Mode::kTarget);
+        const TSNode right = ts_node_child_by_field_id(node, f.right);
+        if (!ts_node_is_null(right)) Push(FirstNamedChild(pool_, right), scope, Mode::kExpr);
       }
     } else {
       PushNamedChildren(node, scope, Mode::kExpr);

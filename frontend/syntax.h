@@ -74,7 +74,8 @@ namespace flopscope::frontend {
   X(type_parameter, "type_parameter") X(class_pattern, "class_pattern")                        \
   X(union_pattern, "union_pattern") X(dict_pattern, "dict_pattern")                            \
   X(splat_pattern, "splat_pattern") X(keyword_pattern, "keyword_pattern")                      \
-  X(complex_pattern, "complex_pattern") X(line_continuation, "line_continuation")
+  X(complex_pattern, "complex_pattern") X(line_continuation, "line_continuation")              \
+  X(generic_type, "generic_type")
 
 // Anonymous tokens the frontend needs to recognise.
 #define FS_PY_TOKENS(X)                                                                         \

@@ -506,5 +506,26 @@ TEST(LowerExpressions, RangesAreOneBased) {
   for (const ir::Instr& instr : fn.instrs) EXPECT_TRUE(instr.range.valid());
 }
 
+TEST(LowerGrammarQuirks, StarredChainsAndTypeCallTargets) {
+  // tree-sitter-python reads `[*a.f()]` as `(*a).f()` and `type(x).y = v` as a type alias.
+  const ir::ModuleUnit unit = LowerSource(
+      "xs = [*ts.order()]\ntype(self).sock = s\nt = tuple[*Ts]\nwith (open(p) as fh):\n    pass\n");
+  const ir::Function& fn = unit.functions[0];
+  const ir::InstrId list = Operand(fn, One(fn, Opcode::kStoreVar, "xs"), 0);
+  ASSERT_EQ(fn.instr(list).op, Opcode::kBuildList);
+  EXPECT_THAT(fn.instr(list).arg_names, ElementsAre("*"));
+  EXPECT_EQ(fn.instr(Operand(fn, list, 0)).op, Opcode::kCall);
+  EXPECT_TRUE(Find(fn, Opcode::kOpaque).empty());
+  const ir::InstrId store = One(fn, Opcode::kStoreAttr, "sock");
+  const ir::InstrId type_call = Operand(fn, store, 0);
+  ASSERT_EQ(fn.instr(type_call).op, Opcode::kCall);
+  EXPECT_EQ(fn.instr(Operand(fn, type_call, 0)).text, "type");
+  EXPECT_EQ(fn.instr(Operand(fn, type_call, 1)).text, "self");
+  const ir::InstrId key = Operand(fn, Operand(fn, One(fn, Opcode::kStoreVar, "t"), 0), 1);
+  EXPECT_EQ(fn.instr(key).op, Opcode::kBuildTuple);
+  EXPECT_THAT(fn.instr(key).arg_names, ElementsAre("*"));
+  EXPECT_EQ(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "fh"), 0)).op, Opcode::kWithEnter);
+}
+
 }  // namespace
 }  // namespace flopscope::frontend
