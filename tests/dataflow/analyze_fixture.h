@@ -39,6 +39,33 @@ struct Analyzed {
     }
     return ir::InstrId();
   }
+  // The first live instruction with opcode `op` on `line` of `fn_name`; invalid when none.
+  ir::InstrId On(const std::string& fn_name, uint32_t line, ir::Opcode op) const {
+    const ir::Function& fn = function(fn_name);
+    for (const ir::Block& block : fn.blocks) {
+      for (ir::InstrId id : block.instrs) {
+        if (fn.instr(id).op == op && fn.instr(id).range.line == line) return id;
+      }
+    }
+    return ir::InstrId();
+  }
+  // The value `return x` on `line` returns, joined over contexts.
+  dataflow::AbstractValue Returned(const std::string& fn_name, uint32_t line) const {
+    return analysis->Operand(Fn(fn_name), On(fn_name, line, ir::Opcode::kReturn), 0);
+  }
+  // The result of the call of `callee` on `line`, joined over contexts.
+  dataflow::AbstractValue CallResult(const std::string& fn_name, uint32_t line,
+                                     const std::string& callee) const {
+    return analysis->Value(Fn(fn_name), Call(fn_name, line, callee));
+  }
+  // Every provenance step text of a fact, origin first, as "file:line: text".
+  std::vector<std::string> Chain(dataflow::ProvId prov) const {
+    std::vector<std::string> out;
+    for (const dataflow::ProvStep* step : analysis->Provenance(prov)) {
+      out.insert(out.begin(), analysis->Location(step->fn, step->instr) + ": " + step->text);
+    }
+    return out;
+  }
 };
 
 inline absl::StatusOr<std::unique_ptr<Analyzed>> Analyze(
