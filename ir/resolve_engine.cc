@@ -3,8 +3,10 @@
 #include "ir/resolve_engine.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -81,32 +83,59 @@ void AddAll(SymbolList& set, const SymbolList& other) {
   for (const Symbol& symbol : other) AddSymbol(set, symbol);
 }
 
-Engine::Engine(const Program& program) : program_(program), index_(program) {}
+Engine::Engine(const Program& program) : program_(program), index_(program) {
+  results_.emplace_back();
+  results_.push_back(Unknown());
+}
+
+namespace {
+constexpr uint32_t kEmptyResult = 0;
+constexpr uint32_t kUnknownResult = 1;
+}  // namespace
+
+// Many values denote the same thing (every `self` of a class, every use of `torch`), so equal
+// results share one entry: less memory, and far fewer allocations to free.
+uint32_t Engine::Intern(SymbolList result) {
+  if (result.empty()) return kEmptyResult;
+  if (result.size() == 1 && result[0] == UnknownSymbol()) return kUnknownResult;
+  uint64_t hash = result.size();
+  for (const Symbol& symbol : result) {
+    hash = absl::Hash<std::tuple<uint64_t, int, int32_t, int32_t, int32_t, absl::string_view>>()(
+        {hash, static_cast<int>(symbol.kind), symbol.module.value(), symbol.func.value(),
+         symbol.cls.value(), symbol.name});
+  }
+  auto [it, inserted] = result_by_hash_.try_emplace(hash, 0);
+  if (!inserted && results_[it->second] == result) return it->second;
+  results_.push_back(std::move(result));
+  const auto index = static_cast<uint32_t>(results_.size() - 1);
+  if (inserted) it->second = index;
+  return index;
+}
 
 template <typename Key, typename Compute>
-SymbolList Engine::Memo(absl::flat_hash_map<Key, std::unique_ptr<SymbolList>>& done,
-                        absl::flat_hash_map<Key, int>& active, const Key& key,
-                        Compute&& compute) {
-  if (auto it = done.find(key); it != done.end()) return *it->second;
+const SymbolList& Engine::Memo(absl::flat_hash_map<Key, uint32_t>& done,
+                               absl::flat_hash_map<Key, int>& active, const Key& key,
+                               Compute&& compute) {
+  if (auto it = done.find(key); it != done.end()) return results_[it->second];
   if (auto it = active.find(key); it != active.end()) {
     low_ = std::min(low_, it->second);
-    return {};
+    return results_[kEmptyResult];
   }
-  if (depth_ >= kMaxDepth || ++steps_ > kStepBudget) return Unknown();
+  if (depth_ >= kMaxDepth || ++steps_ > kStepBudget) return results_[kUnknownResult];
   const int my_depth = depth_++;
   active.emplace(key, my_depth);
   const int saved_low = low_;
   low_ = INT_MAX;
-  SymbolList result = compute();
+  const uint32_t result = Intern(compute());
   active.erase(key);
   --depth_;
   if (low_ >= my_depth) {
-    done.emplace(key, std::make_unique<SymbolList>(result));
+    done.emplace(key, result);
     low_ = saved_low;
   } else {
-    low_ = std::min(saved_low, low_);
+    low_ = std::min(saved_low, low_);  // part of an unfinished cycle: recomputed when asked again
   }
-  return result;
+  return results_[result];
 }
 
 void Engine::BeginRoot() {
@@ -117,39 +146,39 @@ void Engine::BeginRoot() {
 }
 
 const SymbolList& Engine::ResolveRoot(FuncId fn, InstrId value) {
-  const uint64_t key = ValueKey(fn, value);
-  if (auto it = value_done_.find(key); it != value_done_.end()) return *it->second;
   BeginRoot();
-  SymbolList result = Value(fn, value);
-  auto [it, inserted] = value_done_.try_emplace(key, nullptr);
-  if (inserted) it->second = std::make_unique<SymbolList>(std::move(result));
-  return *it->second;
+  return Value(fn, value);  // a root depends on nothing unfinished, so it is cached
 }
 
 const SymbolList& Engine::GlobalRoot(ModuleId module, absl::string_view name) {
-  const std::string key = absl::StrCat("g", module.value(), ":", name);
-  if (auto it = named_done_.find(key); it != named_done_.end()) return *it->second;
   BeginRoot();
-  SymbolList result = Global(module, name);
-  auto [it, inserted] = named_done_.try_emplace(key, nullptr);
-  if (inserted) it->second = std::make_unique<SymbolList>(std::move(result));
-  return *it->second;
+  return Global(module, name);
 }
 
-SymbolList Engine::Value(FuncId fn, InstrId value) {
-  if (!fn.valid() || fn.index() >= program_.functions().size()) return Unknown();
-  if (!value.valid() || value.index() >= program_.function(fn).instrs.size()) return Unknown();
+const SymbolList& Engine::Value(FuncId fn, InstrId value) {
+  if (!fn.valid() || fn.index() >= program_.functions().size() || !value.valid() ||
+      value.index() >= program_.function(fn).instrs.size()) {
+    return results_[kUnknownResult];
+  }
   return Memo(value_done_, value_active_, ValueKey(fn, value),
               [&] { return ComputeValue(fn, value); });
 }
 
-SymbolList Engine::Global(ModuleId module, absl::string_view name) {
-  return Memo(named_done_, named_active_, absl::StrCat("g", module.value(), ":", name),
+uint64_t Engine::GlobalKey(ModuleId module, absl::string_view name) {
+  auto it = name_ids_.find(name);  // heterogeneous lookup: no allocation for known names
+  if (it == name_ids_.end()) {
+    it = name_ids_.emplace(std::string(name), static_cast<uint32_t>(name_ids_.size())).first;
+  }
+  return (static_cast<uint64_t>(static_cast<uint32_t>(module.value())) << 32) | it->second;
+}
+
+const SymbolList& Engine::Global(ModuleId module, absl::string_view name) {
+  return Memo(global_done_, global_active_, GlobalKey(module, name),
               [&] { return ComputeGlobal(module, name); });
 }
 
-SymbolList Engine::Returns(FuncId fn) {
-  return Memo(named_done_, named_active_, absl::StrCat("r", fn.value()), [&] {
+const SymbolList& Engine::Returns(FuncId fn) {
+  return Memo(returns_done_, returns_active_, static_cast<uint64_t>(fn.index()), [&] {
     SymbolList result;
     for (InstrId value : index_.returns(fn)) AddAll(result, Value(fn, value));
     return result;
@@ -426,7 +455,7 @@ SymbolList Engine::CallSymbols(const Function& fn, InstrId id, const Instr& inst
     if (!from_dict.empty()) return from_dict;
   }
   SymbolList result;
-  const SymbolList callees = Value(fn.id, instr.operands[0]);
+  const SymbolList& callees = Value(fn.id, instr.operands[0]);
   for (const Symbol& callee : callees) AddAll(result, CallResult(fn, instr, callee));
   if (callees.empty()) return Unknown();
   return result;

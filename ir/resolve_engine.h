@@ -12,6 +12,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,9 +57,10 @@ class Engine {
   const SymbolList& GlobalRoot(ModuleId module, absl::string_view name);
 
   // Internal evaluation (also used by Origins and the MRO computation).
-  SymbolList Value(FuncId fn, InstrId value);
-  SymbolList Global(ModuleId module, absl::string_view name);
-  SymbolList Returns(FuncId fn);
+  // References stay valid for the engine's lifetime.
+  const SymbolList& Value(FuncId fn, InstrId value);
+  const SymbolList& Global(ModuleId module, absl::string_view name);
+  const SymbolList& Returns(FuncId fn);
   SymbolList Attribute(const SymbolList& objects, absl::string_view attr);
 
   const std::vector<ClassId>& Mro(ClassId cls);
@@ -77,8 +79,12 @@ class Engine {
 
  private:
   template <typename Key, typename Compute>
-  SymbolList Memo(absl::flat_hash_map<Key, std::unique_ptr<SymbolList>>& done,
-                  absl::flat_hash_map<Key, int>& active, const Key& key, Compute&& compute);
+  const SymbolList& Memo(absl::flat_hash_map<Key, uint32_t>& done,
+                         absl::flat_hash_map<Key, int>& active, const Key& key, Compute&& compute);
+  // Stores a result and returns its index in results_; the empty set and plain unknown are
+  // shared (most values denote nothing), so the common case allocates nothing.
+  uint32_t Intern(SymbolList result);
+  uint64_t GlobalKey(ModuleId module, absl::string_view name);
   void BeginRoot();
 
   SymbolList ComputeValue(FuncId fn, InstrId value);
@@ -113,10 +119,16 @@ class Engine {
   const Program& program_;
   ProgramIndex index_;
 
-  absl::flat_hash_map<uint64_t, std::unique_ptr<SymbolList>> value_done_;
+  std::deque<SymbolList> results_;  // [0] = {}, [1] = {unknown}; stable references
+  absl::flat_hash_map<uint64_t, uint32_t> result_by_hash_;  // hash-consing of results_
+  // Memo tables: done -> index into results_; active -> stack depth while being computed.
+  absl::flat_hash_map<uint64_t, uint32_t> value_done_;  // (function, instruction)
   absl::flat_hash_map<uint64_t, int> value_active_;
-  absl::flat_hash_map<std::string, std::unique_ptr<SymbolList>> named_done_;
-  absl::flat_hash_map<std::string, int> named_active_;
+  absl::flat_hash_map<uint64_t, uint32_t> global_done_;  // (module, NameId)
+  absl::flat_hash_map<uint64_t, int> global_active_;
+  absl::flat_hash_map<uint64_t, uint32_t> returns_done_;  // function
+  absl::flat_hash_map<uint64_t, int> returns_active_;
+  absl::flat_hash_map<std::string, uint32_t> name_ids_;  // interned global names
   int depth_ = 0;
   int low_ = INT_MAX;
   int64_t steps_ = 0;
