@@ -80,6 +80,16 @@ ir::ClassId ModuleLowerer::NewClass(std::string name, std::string qualname,
   return id;
 }
 
+ir::FuncId ModuleLowerer::FunctionFor(TSNode node) const {
+  auto it = function_by_node_.find(KeyOf(node));
+  return it == function_by_node_.end() ? ir::FuncId() : it->second;
+}
+
+ir::ClassId ModuleLowerer::ClassFor(TSNode node) const {
+  auto it = class_by_node_.find(KeyOf(node));
+  return it == class_by_node_.end() ? ir::ClassId() : it->second;
+}
+
 void ModuleLowerer::AddProblem(ir::Problem::Kind kind, ir::SourceRange range,
                                std::string message) {
   ir::Problem problem;
@@ -552,8 +562,8 @@ void FunctionLowerer::CollectParams(TSNode params, std::vector<ir::Param>& out,
   }
 }
 
-InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, std::string name, TSNode node,
-                                      TSNode params) {
+InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, absl::string_view name,
+                                      bool numbered, TSNode node, TSNode params) {
   std::vector<ir::Param> param_list;
   std::vector<TSNode> defaults;
   CollectParams(params, param_list, defaults);
@@ -565,8 +575,17 @@ InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, std::string name, T
     operands.push_back(Expr(defaults[i]));
     arg_names.push_back(param_list[i].name);
   }
-  std::string qualname = ChildQualname(name);
-  const ir::FuncId child = m_.NewFunction(kind, std::move(name), std::move(qualname), id_, node);
+  if (const ir::FuncId existing = m_.FunctionFor(node); existing.valid()) {
+    const InstrId make = Emit(Opcode::kMakeFunction, node, std::move(operands), "",
+                              existing.value());
+    fn_.instr(make).arg_names = std::move(arg_names);
+    return make;
+  }
+  std::string full_name = numbered ? NumberedName(name) : std::string(name);
+  std::string qualname = ChildQualname(full_name);
+  const ir::FuncId child =
+      m_.NewFunction(kind, std::move(full_name), std::move(qualname), id_, node);
+  m_.RememberFunction(node, child);
   ir::Function& fn = m_.function(child);
   fn.params = std::move(param_list);
   fn.is_async = HasToken(node, k_.kw_async);
@@ -583,11 +602,11 @@ InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, std::string name, T
 void FunctionLowerer::FunctionDef(TSNode node, const std::vector<InstrId>& decorators) {
   const TSNode name_node = Field(node, k_.field.name);
   const std::string name(Text(name_node));
-  const InstrId make =
-      MakeFunction(ir::FunctionKind::kFunction, name, node, Field(node, k_.field.parameters));
+  const InstrId make = MakeFunction(ir::FunctionKind::kFunction, name, /*numbered=*/false, node,
+                                    Field(node, k_.field.parameters));
   const ir::FuncId child(fn_.instr(make).aux);
   ir::Function& fn = m_.function(child);
-  fn.decorators = decorators;
+  if (fn.definition == make) fn.decorators = decorators;  // not for a later finally copy
   if (fn.method_of.valid()) m_.klass(fn.method_of).methods[name] = child;
   const InstrId value = ApplyDecorators(make, decorators, node);
   if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);
@@ -615,8 +634,18 @@ void FunctionLowerer::ClassDef(TSNode node, const std::vector<InstrId>& decorato
       }
     }
   }
+  if (const ir::ClassId existing = m_.ClassFor(node); existing.valid()) {
+    // A finally copy of a class statement: the same class, created again.
+    const InstrId make =
+        Emit(Opcode::kMakeClass, node, std::move(operands), "", existing.value());
+    fn_.instr(make).arg_names = std::move(arg_names);
+    const InstrId value = ApplyDecorators(make, decorators, node);
+    if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);
+    return;
+  }
   std::string qualname = ChildQualname(name);
   const ir::ClassId cls_id = m_.NewClass(name, qualname, id_, node);
+  m_.RememberClass(node, cls_id);
   const ir::FuncId body =
       m_.NewFunction(ir::FunctionKind::kClassBody, name, std::move(qualname), id_, node);
   m_.function(body).class_of_body = cls_id;

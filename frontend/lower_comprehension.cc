@@ -44,10 +44,18 @@ InstrId FunctionLowerer::ComprehensionCall(TSNode node) {
     iterable = Emit(Opcode::kBuildTuple, right_node, rights);
     fn_.instr(iterable).arg_names.assign(rights.size(), "");
   }
+  if (const ir::FuncId existing = m_.FunctionFor(node); existing.valid()) {
+    // The same comprehension met again in a copy of a finally body.
+    const InstrId make = Emit(Opcode::kMakeFunction, node, {}, "", existing.value());
+    const InstrId call = Emit(Opcode::kCall, node, {make, iterable});
+    fn_.instr(call).arg_names = {""};
+    return call;
+  }
   std::string name = NumberedName(base);
   std::string qualname = ChildQualname(name);
   const ir::FuncId child = m_.NewFunction(ir::FunctionKind::kComprehension, std::move(name),
                                           std::move(qualname), id_, node);
+  m_.RememberFunction(node, child);
   ir::Function& fn = m_.function(child);
   ir::Param param;
   param.name = ".0";

@@ -523,7 +523,7 @@ InstrId FunctionLowerer::YieldExpr(TSNode node) {
 }
 
 InstrId FunctionLowerer::Lambda(TSNode node) {
-  return MakeFunction(ir::FunctionKind::kLambda, NumberedName("lambda"), node,
+  return MakeFunction(ir::FunctionKind::kLambda, "lambda", /*numbered=*/true, node,
                       Field(node, k_.field.parameters));
 }
 

@@ -50,6 +50,12 @@ class ModuleLowerer {
   ir::ClassId NewClass(std::string name, std::string qualname, ir::FuncId defined_in,
                        TSNode node);
   ir::Function& function(ir::FuncId id) { return functions_[id.index()]; }
+  // Code inside a `finally` body is lowered once per copy; a def/lambda/comprehension/class met
+  // again is the same function (one record, one body), so it is looked up by its node.
+  ir::FuncId FunctionFor(TSNode node) const;
+  ir::ClassId ClassFor(TSNode node) const;
+  void RememberFunction(TSNode node, ir::FuncId id) { function_by_node_[KeyOf(node)] = id; }
+  void RememberClass(TSNode node, ir::ClassId id) { class_by_node_[KeyOf(node)] = id; }
   ir::Class& klass(ir::ClassId id) { return classes_[id.index()]; }
   void AddProblem(ir::Problem::Kind kind, ir::SourceRange range, std::string message);
 
@@ -67,6 +73,8 @@ class ModuleLowerer {
   std::deque<ir::Class> classes_;
   std::deque<Pending> queue_;
   std::vector<ir::Problem> problems_;
+  absl::flat_hash_map<NodeKey, ir::FuncId> function_by_node_;
+  absl::flat_hash_map<NodeKey, ir::ClassId> class_by_node_;
 };
 
 class FunctionLowerer {
@@ -113,7 +121,10 @@ class FunctionLowerer {
   void ClassDef(TSNode node, const std::vector<ir::InstrId>& decorators);
   // Parameters of a def/lambda, with the default value nodes (null where none).
   void CollectParams(TSNode params, std::vector<ir::Param>& out, std::vector<TSNode>& defaults);
-  ir::InstrId MakeFunction(ir::FunctionKind kind, std::string name, TSNode node, TSNode params);
+  // Creates the function record (unless a finally copy already did) and emits MakeFunction with
+  // the defaults. `name` is the def's name, or for lambdas the base of a numbered name.
+  ir::InstrId MakeFunction(ir::FunctionKind kind, absl::string_view name, bool numbered,
+                           TSNode node, TSNode params);
   std::string ChildQualname(absl::string_view name) const;
   std::string NumberedName(absl::string_view base);
   ir::InstrId ApplyDecorators(ir::InstrId value, const std::vector<ir::InstrId>& decorators,

@@ -324,5 +324,34 @@ def f(e):
   }
 }
 
+TEST(LowerExceptions, DefinitionsInFinallyAreOneFunction) {
+  const ir::ModuleUnit unit = LowerSource(R"py(
+def f():
+    try:
+        work()
+    finally:
+        def cb(): pass
+        hooks = [lambda: 1 for _ in range(2)]
+        class K: pass
+)py");
+  int cb = 0;
+  int lambdas = 0;
+  for (const ir::Function& fn : unit.functions) {
+    cb += fn.qualname == "f.cb" ? 1 : 0;
+    lambdas += fn.kind == ir::FunctionKind::kLambda ? 1 : 0;
+  }
+  EXPECT_EQ(cb, 1);
+  EXPECT_EQ(lambdas, 1);
+  EXPECT_EQ(unit.classes.size(), 1u);
+  const ir::Function& f = Fn(unit, "f");
+  // Two copies of the finally body: two MakeFunction of the same f.cb.
+  int makes_of_cb = 0;
+  for (ir::InstrId id : Find(f, Opcode::kMakeFunction)) {
+    makes_of_cb += f.instr(id).aux == Fn(unit, "f.cb").id.value() ? 1 : 0;
+  }
+  EXPECT_EQ(makes_of_cb, 2);
+  EXPECT_EQ(Find(f, Opcode::kMakeClass).size(), 2u);
+}
+
 }  // namespace
 }  // namespace flopscope::frontend
