@@ -1,6 +1,7 @@
 #include "dataflow/support/backward_reach.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -39,11 +40,14 @@ BackwardReach::BackwardReach(const DefUse& du) : du_(du) {
   training_.assign(n, false);
   next_.assign(n, CallSite{});
   for (const ir::Function& fn : program.functions()) {
+    if (fn.name == "training_step" && fn.method_of.valid()) has_training_step_ = true;
     for (const ir::Block& block : fn.blocks) {
       for (ir::InstrId id : block.instrs) {
         const ValueRef call{fn.id, id};
         if (fn.instr(id).op != Opcode::kCall) continue;
-        if (!IsBackwardSite(call) && !IsOptimizerStep(call)) continue;
+        const bool backward = IsBackwardSite(call);
+        if (!backward && !IsOptimizerStep(call)) continue;
+        if (backward) value_sinks_.insert(call);
         sites_.push_back(call);
         if (!training_[fn.id.index()]) {
           training_[fn.id.index()] = true;
@@ -118,7 +122,7 @@ bool BackwardReach::IsBackwardUse(ValueRef user, uint32_t operand) const {
     }
     return false;
   }
-  if (u.op == Opcode::kCall && operand >= 1) return IsBackwardSite(user);
+  if (u.op == Opcode::kCall && operand >= 1) return value_sinks_.contains(user);
   if (u.op == Opcode::kReturn) {
     const ir::Function& fn = du_.program().function(user.fn);
     return fn.name == "training_step" && fn.method_of.valid();
@@ -144,6 +148,9 @@ bool BackwardReach::Cut(ValueRef user) const {
 
 std::optional<BackwardReach::Witness> BackwardReach::ReachesBackward(
     ValueRef value, const std::vector<CallSite>& context, bool* budget_exhausted) const {
+  if (budget_exhausted != nullptr) *budget_exhausted = false;
+  // Nothing to reach: most programs (and all of the stdlib) never call backward.
+  if (value_sinks_.empty() && !has_training_step_) return std::nullopt;
   FlowOptions options;
   options.derive = kDeriveAll;
   options.context = context;

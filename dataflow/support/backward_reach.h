@@ -34,6 +34,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "dataflow/support/def_use.h"
 #include "dataflow/support/value_flow.h"
 
@@ -76,6 +77,10 @@ class BackwardReach {
 
   const DefUse& du_;
   std::vector<ValueRef> sites_;
+  // Backward calls (not optimizer steps): a value used as their argument or receiver is used for
+  // backward.
+  absl::flat_hash_set<ValueRef> value_sinks_;
+  bool has_training_step_ = false;
   std::vector<bool> training_;
   // For the witness: the call site (or backward site) that makes fn part of training.
   std::vector<CallSite> next_;
