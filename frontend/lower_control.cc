@@ -180,8 +180,11 @@ void FunctionLowerer::BreakOrContinue(TSNode node, bool is_break) {
   size_t index = frames_.size();
   while (index > 0 && frames_[index - 1].kind != Frame::Kind::kLoop) --index;
   if (index == 0) {
-    // Outside a loop: a syntax error CPython reports at compile time.
-    Emit(Opcode::kOpaque, node, {}, is_break ? "break outside loop" : "continue outside loop");
+    // Outside a loop: a syntax error CPython reports at compile time (tree-sitter accepts it).
+    const char* what = is_break ? "break outside loop" : "continue outside loop";
+    Emit(Opcode::kOpaque, node, {}, what);
+    m_.AddProblem(ir::Problem::Kind::kSyntaxError, RangeOf(node),
+                  absl::StrCat("syntax error: `", what, "`"));
     return;
   }
   const Frame loop = frames_[index - 1];

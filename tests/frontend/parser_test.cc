@@ -75,6 +75,13 @@ TEST(SyntaxErrors, MissingTokenNamed) {
   EXPECT_TRUE(any_opaque);
 }
 
+TEST(SyntaxErrors, BreakOutsideLoopIsReported) {
+  const ir::ModuleUnit unit = LowerText("def f():\n    break\n");
+  ASSERT_EQ(CountProblems(unit, ir::Problem::Kind::kSyntaxError), 1);
+  EXPECT_EQ(unit.module.problems[0].range.line, 2u);
+  EXPECT_THAT(unit.module.problems[0].message, HasSubstr("break outside loop"));
+}
+
 TEST(SyntaxErrors, CleanFileHasNoProblems) {
   const ir::ModuleUnit unit = LowerText("import os\n\ndef f(x):\n    return os.path.join(x)\n");
   EXPECT_TRUE(unit.module.problems.empty());
