@@ -30,7 +30,16 @@
 //   CaughtException([E]); an unmatched exception re-raises.
 // - Comprehensions are functions called with their first iterable (".0"); list/set results are
 //   built with calls of the result's `append`/`add`, dict results with StoreSubscript, generator
-//   expressions Yield.
+//   expressions Yield. Functions and classes defined inside a finally body exist once (each copy
+//   of the body emits its own MakeFunction/MakeClass of the same id; `definition` is the first).
+// - Decorators: `@d1 @d2 def f` evaluates d1, d2, then MakeFunction, then Call(d2, f) and
+//   Call(d1, that); the last call's value is stored. Function/Class::decorators = [d1, d2].
+// - Not modeled, as Opaque with its range: syntax-error regions ("syntax error"), Python 2 print
+//   and exec statements, `type X = ...` aliases (the name is bound to the Opaque), nesting deeper
+//   than kMaxDepth ("too deeply nested", plus a kTooDeep Problem), the assert failure's exception
+//   ("AssertionError") and the except-clause match ("exception matches").
+// - Dead code (after return/raise/break/continue) is still lowered, into blocks without
+//   predecessors; every block ends in exactly one terminator (Unreachable for empty leftovers).
 #include <algorithm>
 #include <string>
 #include <utility>

@@ -4,9 +4,10 @@
 // so C++ recursion depth is bounded by the nesting inside one body, and that is capped by
 // kMaxDepth (deeper syntax becomes one Opaque plus a kTooDeep Problem).
 //
-// Implementation files: lower.cc (module, functions, classes, simple statements),
-// lower_control.cc (if/for/while/try/with/return/break), lower_expr.cc (expressions),
-// lower_assign.cc (targets, augmented assignment, del, imports), lower_match.cc (match).
+// Implementation files: lower.cc (module, functions, classes, simple statements; the lowering
+// conventions are documented at its top), lower_control.cc (if/for/while/try/with/return/break),
+// lower_expr.cc (expressions), lower_comprehension.cc (comprehension functions), lower_assign.cc
+// (targets, augmented assignment, del, imports), lower_match.cc (match).
 #ifndef FLOPSCOPE_FRONTEND_LOWERER_H_
 #define FLOPSCOPE_FRONTEND_LOWERER_H_
 
