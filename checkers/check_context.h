@@ -2,11 +2,9 @@
 // first request and then shared by every checker, the dataflow analysis. The context owns none of
 // the IR objects; the driver builds them once and keeps them alive while checkers run.
 //
-// The dataflow accessors are declared here with forward declarations only, so this header stays
-// light and compiles before dataflow/analysis.h exists. Their definitions live in
-// checkers/check_context_dataflow.cc, written by whoever integrates the dataflow layer: it builds
-// the object under `analysis_once_` into `analysis_` (a shared_ptr, so this header never needs the
-// complete type) and returns it. Until that file exists, calling analysis() is a link error.
+// The dataflow objects are only forward-declared, so this header stays light;
+// check_context_dataflow.cc builds each on first request (dataflow::Analysis::Build and the
+// support units) and caches it.
 //
 // Users: every checker; the driver constructs one per run.
 #ifndef FLOPSCOPE_CHECKERS_CHECK_CONTEXT_H_
@@ -28,6 +26,14 @@ namespace flopscope::dataflow {
 class Analysis;
 }  // namespace flopscope::dataflow
 
+namespace flopscope::dataflow::support {
+class DefUse;
+class CallPaths;
+class BackwardReach;
+class HookHandles;
+class ExclusiveBranches;
+}  // namespace flopscope::dataflow::support
+
 namespace flopscope::checkers {
 
 class CheckContext {
@@ -43,10 +49,17 @@ class CheckContext {
   const ir::Resolver& resolver() const { return resolver_; }
   const ir::CallGraph& call_graph() const { return call_graph_; }
 
-  // The interprocedural abstract interpretation (device, dtype, grad state, model identity and the
-  // supporting facts), computed on first call and cached; thread-safe. Defined in
-  // check_context_dataflow.cc (see the file comment).
+  // The interprocedural abstract interpretation (device, dtype, grad state, model identity and
+  // their provenance), computed on first call with default options and cached; thread-safe.
   const dataflow::Analysis& analysis() const;
+
+  // The support units of dataflow/support/, each built on first call and cached; thread-safe.
+  // Defined in check_context_dataflow.cc. The objects live as long as the context.
+  const dataflow::support::DefUse& def_use() const;
+  const dataflow::support::CallPaths& call_paths() const;
+  const dataflow::support::BackwardReach& backward_reach() const;
+  const dataflow::support::HookHandles& hook_handles() const;
+  const dataflow::support::ExclusiveBranches& exclusive_branches() const;
 
   // --- Helpers that turn IR positions into report locations. ---
 
@@ -67,9 +80,25 @@ class CheckContext {
   const ir::Resolver& resolver_;
   const ir::CallGraph& call_graph_;
 
-  // Lazily built dataflow state; see analysis().
+  // Lazily built dataflow state; see analysis(). shared_ptrs: each deleter is captured where the
+  // object is created, so this header never needs the complete types. Every builder also holds
+  // `build_mu_`, because they all query the Resolver, whose caches are not thread-safe. A builder
+  // obtains the units it depends on before taking the lock, so no thread waits on a once_flag
+  // while holding it.
+  mutable std::mutex build_mu_;
   mutable std::once_flag analysis_once_;
   mutable std::shared_ptr<const dataflow::Analysis> analysis_;
+  // Declared before its users so it is destroyed after them.
+  mutable std::once_flag def_use_once_;
+  mutable std::shared_ptr<const dataflow::support::DefUse> def_use_;
+  mutable std::once_flag call_paths_once_;
+  mutable std::shared_ptr<const dataflow::support::CallPaths> call_paths_;
+  mutable std::once_flag backward_reach_once_;
+  mutable std::shared_ptr<const dataflow::support::BackwardReach> backward_reach_;
+  mutable std::once_flag hook_handles_once_;
+  mutable std::shared_ptr<const dataflow::support::HookHandles> hook_handles_;
+  mutable std::once_flag exclusive_branches_once_;
+  mutable std::shared_ptr<const dataflow::support::ExclusiveBranches> exclusive_branches_;
 };
 
 }  // namespace flopscope::checkers
