@@ -79,8 +79,11 @@ absl::StatusOr<int> RunCheck(const Options& options, std::ostream& out, std::ost
   const std::vector<ir::Problem> notifications = pipeline.Notifications();
   PrintNotifications(notifications, err);
 
+  // The dataflow analysis is built once, as its own phase, and shared by every checker.
+  checkers::CheckContext ctx(pipeline.program(), pipeline.resolver(), pipeline.call_graph());
+  if (!rules->empty()) pipeline.RunPhase("dataflow", [&] { ctx.analysis(); });
   Report report = pipeline.RunPhase(
-      "checkers", [&] { return BuildReport(pipeline, *rules, options.root.value_or("")); });
+      "checkers", [&] { return BuildReport(pipeline, ctx, *rules, options.root.value_or("")); });
   const size_t finding_count = report.findings.size();
   // Text goes to the terminal with the summary line below; notifications are already on `err`.
   // JSON and SARIF are documents: stdout carries nothing else, so the summary moves to `err`.

@@ -51,8 +51,13 @@ absl::Status WriteReport(const Report& report, OutputFormat format,
 
 Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
                    const std::string& root) {
-  Report report;
   checkers::CheckContext ctx(pipeline.program(), pipeline.resolver(), pipeline.call_graph());
+  return BuildReport(pipeline, ctx, rules, root);
+}
+
+Report BuildReport(const Pipeline& pipeline, const checkers::CheckContext& ctx,
+                   const std::vector<const checkers::RuleInfo*>& rules, const std::string& root) {
+  Report report;
   report.findings = checkers::RunCheckers(rules, ctx);
   for (const DiscoveredFile& file : pipeline.analyzed_files()) report.files.push_back(file.path);
   for (const ir::Problem& problem : pipeline.Notifications()) {

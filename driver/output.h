@@ -36,6 +36,10 @@ std::string RenderReport(const Report& report, OutputFormat format);
 // notifications, and `root` (empty: the working directory) as the SARIF %SRCROOT%.
 Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
                    const std::string& root);
+// The same over a context the caller owns (`ctx` must describe the pipeline's program), so the
+// caller can build the shared dataflow facts (ctx.analysis()) as a phase of its own first.
+Report BuildReport(const Pipeline& pipeline, const checkers::CheckContext& ctx,
+                   const std::vector<const checkers::RuleInfo*>& rules, const std::string& root);
 
 // `flopscope rule CODE` (print the page) or `flopscope rule --all` (list rules). Returns the exit
 // code (0); NotFound for an unknown rule or a missing page.
