@@ -86,6 +86,14 @@ void FunctionLowerer::Store(TSNode target, InstrId value) {
     const InstrId object = Expr(Field(target, k_.field.value));
     const InstrId key = SubscriptKeys(target);
     Emit(Opcode::kStoreSubscript, target, {object, key, value});
+  } else if (s == k_.tuple_pattern && !HasToken(target, k_.tok_comma)) {
+    // `(a) = v`: the grammar calls parenthesized targets tuple patterns even without a comma.
+    const TSNode inner = FirstNamedChild(pool_, target);
+    if (ts_node_is_null(inner)) {
+      Unpack(target, value);  // `() = v`
+    } else {
+      Store(inner, value);
+    }
   } else if (s == k_.pattern_list || s == k_.tuple_pattern || s == k_.list_pattern ||
              s == k_.tuple || s == k_.list || s == k_.expression_list) {
     Unpack(target, value);

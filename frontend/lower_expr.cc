@@ -175,9 +175,15 @@ bool FunctionLowerer::StringPart(TSNode node, std::string& text, Operands& opera
   for (const TSNode interpolation : interpolations) {
     const uint32_t start = ts_node_start_byte(interpolation);
     if (start > pos) text.append(src_.data() + pos, start - pos);
+    const TSNode expression = Field(interpolation, k_.field.expression);
+    // `{x=}` prints the expression's text before its value.
+    if (!ts_node_is_null(expression) && HasToken(interpolation, k_.tok_equals)) {
+      const absl::string_view shown = Text(expression);
+      text.append(shown.data(), shown.size());
+      text += "=";
+    }
     text += "{}";
     pos = std::max(pos, ts_node_end_byte(interpolation));
-    const TSNode expression = Field(interpolation, k_.field.expression);
     operands.push_back(ts_node_is_null(expression) ? OpaqueExpr(interpolation, "empty f-string "
                                                                 "field", false)
                                                    : ExprOrTuple(expression));

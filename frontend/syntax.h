@@ -81,7 +81,7 @@ namespace flopscope::frontend {
 #define FS_PY_TOKENS(X)                                                                         \
   X(kw_async, "async") X(kw_from, "from") X(kw_underscore, "_") X(tok_minus, "-")              \
   X(tok_colon, ":") X(tok_star, "*") X(tok_double_star, "**") X(tok_dot, ".")                  \
-  X(tok_comma, ",")
+  X(tok_comma, ",") X(tok_equals, "=")
 
 #define FS_PY_FIELDS(X)                                                                         \
   X(alias, "alias") X(alternative, "alternative") X(argument, "argument")                       \

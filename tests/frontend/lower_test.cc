@@ -527,5 +527,14 @@ TEST(LowerGrammarQuirks, StarredChainsAndTypeCallTargets) {
   EXPECT_EQ(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "fh"), 0)).op, Opcode::kWithEnter);
 }
 
+TEST(LowerGrammarQuirks, ParenthesizedTargetIsNotATupleAndSelfDocumentingFString) {
+  const ir::ModuleUnit unit = LowerSource("(a) = 1\n(b), c = d\ns = f'{a=}!'\n");
+  const ir::Function& fn = unit.functions[0];
+  EXPECT_EQ(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "a"), 0)).op, Opcode::kConst);
+  EXPECT_EQ(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "b"), 0)).op, Opcode::kUnpackItem);
+  const ir::InstrId s = Operand(fn, One(fn, Opcode::kStoreVar, "s"), 0);
+  EXPECT_EQ(fn.instr(s).text, "a={}!");
+}
+
 }  // namespace
 }  // namespace flopscope::frontend
