@@ -33,7 +33,8 @@ namespace {{
 
 class {name}Checker final : public Checker {{
  public:
-  void Run(const CheckContext& ctx, DiagnosticSink& sink) const override {{
+  void Run([[maybe_unused]] const CheckContext& ctx,
+           [[maybe_unused]] DiagnosticSink& sink) const override {{
     // Gate cheaply, resolve through ctx (program, resolver, call graph, analysis), decide, then
     // report where the user must change code, with the call path to the fact's origin:
     //   sink.Report(Diagnostic::For(RuleId::k{code}, ctx.LocationOf(fn, site))
@@ -118,7 +119,8 @@ def write_new(path, text, dry_run):
             fh.write(text)
 
 
-def insert_rule_line(line, number, slug, dry_run):
+def rule_line_position(number, slug):
+    """The rules.def lines and where the new line goes; exits if the code or slug is taken."""
     with open(RULES_DEF, encoding="utf-8") as fh:
         lines = fh.readlines()
     insert_at = len(lines)
@@ -132,6 +134,10 @@ def insert_rule_line(line, number, slug, dry_run):
             sys.exit(f"error: slug {slug} is already used by FS{m.group(1)}")
         if int(m.group(1)) > number and insert_at == len(lines):
             insert_at = i
+    return lines, insert_at
+
+
+def insert_rule_line(lines, insert_at, line, dry_run):
     lines.insert(insert_at, line + "\n")
     print(f"inserted {line}")
     if not dry_run:
@@ -170,6 +176,8 @@ def main():
                   section=section, severity_word=args.severity.capitalize(),
                   summary_sentence=summary[:1].upper() + summary[1:] + ".")
 
+    # Refuse a taken code or slug before writing anything.
+    lines, insert_at = rule_line_position(number, args.slug)
     write_new(os.path.join(ROOT, "checkers", stem + ".cc"), CHECKER.format(**fields), args.dry_run)
     write_new(os.path.join(ROOT, "docs", "rules", stem + ".md"), DOC.format(**fields),
               args.dry_run)
@@ -179,8 +187,9 @@ def main():
         write_new(os.path.join(ROOT, "corpus", stem + ".py"), CORPUS.format(**fields),
                   args.dry_run)
     insert_rule_line(
+        lines, insert_at,
         f'FS_RULE({number:03d}, {name}, "{args.slug}", {SEVERITIES[args.severity]}, "{summary}")',
-        number, args.slug, args.dry_run)
+        args.dry_run)
     return 0
 
 

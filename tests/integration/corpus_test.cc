@@ -59,6 +59,9 @@ struct CorpusEntry {
   bool is_dir = false;
 };
 
+// gtest prints the parameter of a failing instance with this.
+void PrintTo(const CorpusEntry& entry, std::ostream* os) { *os << entry.path; }
+
 std::vector<CorpusEntry> CorpusEntries() {
   std::vector<CorpusEntry> out;
   std::error_code ec;
@@ -216,7 +219,8 @@ TEST_P(CorpusTest, FindingsMatchAnnotations) {
               << " annotation(s) name rules that are not registered yet, e.g. " << pending[0]
               << "\n";
   }
-  EXPECT_THAT(problems, ::testing::IsEmpty()) << absl::StrJoin(problems, "\n");
+  EXPECT_TRUE(problems.empty()) << problems.size() << " mismatch(es):\n"
+                                << absl::StrJoin(problems, "\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, CorpusTest, ::testing::ValuesIn(CorpusEntries()),
