@@ -156,8 +156,9 @@ class Walker {
       Push(left, scope, Mode::kTarget);
       Push(left, scope, Mode::kExpr);
       Push(ts_node_child_by_field_id(node, f.right), scope, Mode::kExpr);
-    } else if (s == k_.for_statement || s == k_.with_item || s == k_.as_pattern) {
-      // for: `left` is the target; as_pattern (with/except): `alias` is the target.
+    } else if (s == k_.for_statement || s == k_.with_item || s == k_.as_pattern ||
+               s == k_.except_clause) {
+      // for: `left` is the target; as_pattern (with/except) and except_clause: `alias` is.
       for (Children c(pool_, node); c.NextNamed();) {
         const bool target = c.field() == f.left || c.field() == f.alias;
         Push(c.node(), scope, target ? Mode::kTarget : Mode::kExpr);
