@@ -23,6 +23,22 @@ namespace {
 
 using Digraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
 
+// Library functions that take functions without ever calling them: passing a function to them
+// is no callback. Sorted for binary search.
+constexpr absl::string_view kNeverCallArguments[] = {
+    "<builtin>.callable",  "<builtin>.delattr",    "<builtin>.dir",
+    "<builtin>.getattr",   "<builtin>.hasattr",    "<builtin>.hash",
+    "<builtin>.id",        "<builtin>.isinstance", "<builtin>.issubclass",
+    "<builtin>.len",       "<builtin>.print",      "<builtin>.repr",
+    "<builtin>.setattr",   "<builtin>.str",        "<builtin>.type",
+    "<builtin>.vars",      "functools.update_wrapper", "functools.wraps",
+    "inspect.getsource",   "inspect.signature",
+};
+
+bool NeverCallsArguments(absl::string_view name) {
+  return std::binary_search(std::begin(kNeverCallArguments), std::end(kNeverCallArguments), name);
+}
+
 bool IsCallable(const Symbol& symbol) {
   return symbol.kind == Symbol::Kind::kFunction || symbol.kind == Symbol::Kind::kBoundMethod;
 }
@@ -165,6 +181,14 @@ void CallGraph::Impl::AddCalleeEdges(const Function& fn, InstrId site, const Sym
 // Functions passed as arguments run where the callee decides: hooks, map/sorted keys,
 // executor.submit, an in-repo function that calls its parameter.
 void CallGraph::Impl::AddCallbacks(const Function& fn, InstrId site, const Instr& call) {
+  if (resolver.IsContainerWrite(fn.id, site)) return;  // reading the container links it later
+  const std::vector<Symbol>& callees = resolver.Resolve(fn.id, call.operands[0]);
+  if (!callees.empty() && callees.back().known() &&
+      std::all_of(callees.begin(), callees.end(), [&](const Symbol& callee) {
+        return NeverCallsArguments(callee.QualifiedName(program));
+      })) {
+    return;
+  }
   for (size_t i = 1; i < call.operands.size(); ++i) {
     for (const Symbol& argument : resolver.Resolve(fn.id, call.operands[i])) {
       if (IsCallable(argument)) AddEdge(fn.id, site, argument.func, EdgeKind::kCallback);

@@ -121,6 +121,10 @@ ClassId Resolver::DecoratedClassAt(FuncId fn, InstrId site) const {
   return impl_->engine.index().decorated_class({fn, site});
 }
 
+bool Resolver::IsContainerWrite(FuncId fn, InstrId site) const {
+  return impl_->engine.index().IsContainerWriteCall({fn, site});
+}
+
 std::string Resolver::AbsoluteImportName(ModuleId importer, absl::string_view text,
                                          int level) const {
   return impl_->engine.index().AbsoluteImportName(importer, text, level);

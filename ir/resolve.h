@@ -152,6 +152,10 @@ class Resolver {
   FuncId DecoratedFunctionAt(FuncId fn, InstrId site) const;
   ClassId DecoratedClassAt(FuncId fn, InstrId site) const;
 
+  // True for a call shaped like a container write (`x.append(f)`, `x.add(f)`, `x.insert(i, f)`,
+  // `x.setdefault(k, f)`): reading the container later gives f; the call itself runs nothing.
+  bool IsContainerWrite(FuncId fn, InstrId site) const;
+
   // The absolute module name an Import/ImportStar (text, level) in `importer` refers to; "" when
   // a relative import climbs above the top-level package.
   std::string AbsoluteImportName(ModuleId importer, absl::string_view text, int level) const;

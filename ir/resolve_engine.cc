@@ -180,9 +180,55 @@ const SymbolList& Engine::Global(ModuleId module, absl::string_view name) {
 const SymbolList& Engine::Returns(FuncId fn) {
   return Memo(returns_done_, returns_active_, static_cast<uint64_t>(fn.index()), [&] {
     SymbolList result;
-    for (InstrId value : index_.returns(fn)) AddAll(result, Value(fn, value));
+    const Function& function = program_.function(fn);
+    for (InstrId value : index_.returns(fn)) {
+      // A returned parameter depends on the call: CallReturns binds it to the argument.
+      if (function.instr(value).op == Opcode::kParam) continue;
+      AddAll(result, Value(fn, value));
+    }
     return result;
   });
+}
+
+const std::vector<ValueRef>& Engine::DecoratedArguments(FuncId fn) {
+  static const std::vector<ValueRef>* const kNone = new std::vector<ValueRef>();
+  if (decorator_index_state_ == DecoratorIndexState::kNotBuilt) {
+    // Built once, on first need: resolving every decorator expression of the program. While it
+    // is being built, decorator parameters read as unknown (no recursion into the index).
+    decorator_index_state_ = DecoratorIndexState::kBuilding;
+    std::vector<std::pair<ValueRef, FuncId>> applications(
+        index_.decorated_functions().begin(), index_.decorated_functions().end());
+    std::sort(applications.begin(), applications.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first.fn, a.first.value) < std::tie(b.first.fn, b.first.value);
+    });
+    for (const auto& [call, decorated] : applications) {
+      const Instr& instr = program_.function(call.fn).instr(call.value);
+      for (const Symbol& decorator : Value(call.fn, instr.operands[0])) {
+        if (decorator.kind == Symbol::Kind::kFunction) {
+          decorated_arguments_[decorator.func].push_back({call.fn, instr.operands[1]});
+        }
+      }
+    }
+    decorator_index_state_ = DecoratorIndexState::kBuilt;
+  }
+  if (decorator_index_state_ != DecoratorIndexState::kBuilt) return *kNone;
+  auto it = decorated_arguments_.find(fn);
+  return it == decorated_arguments_.end() ? *kNone : it->second;
+}
+
+const std::vector<int>& Engine::PassthroughParams(FuncId fn) {
+  auto [it, inserted] = passthrough_.try_emplace(fn);
+  if (inserted) {
+    const Function& function = program_.function(fn);
+    for (InstrId value : index_.returns(fn)) {
+      const Instr& instr = function.instr(value);
+      if (instr.op == Opcode::kParam &&
+          std::find(it->second.begin(), it->second.end(), instr.aux) == it->second.end()) {
+        it->second.push_back(instr.aux);
+      }
+    }
+  }
+  return it->second;
 }
 
 SymbolList Engine::ComputeValue(FuncId fn_id, InstrId id) {
@@ -249,6 +295,16 @@ SymbolList Engine::ComputeValue(FuncId fn_id, InstrId id) {
 // `self` of an instance method is an instance of the defining class; `cls` of a classmethod is
 // the class. Other parameters are unknown: resolution is not context-sensitive.
 SymbolList Engine::ParamSymbols(const Function& fn, const Instr& instr) {
+  if (instr.aux == 0 && !fn.method_of.valid()) {
+    // A decorator's first parameter is the function it decorates (registries store it, wrappers
+    // call it). It may also be called directly with other values: unknown stays in the set.
+    SymbolList result;
+    for (const ValueRef& argument : DecoratedArguments(fn.id)) {
+      AddAll(result, Value(argument.fn, argument.value));
+    }
+    AddSymbol(result, UnknownSymbol());
+    return result;
+  }
   if (instr.aux != 0 || !fn.method_of.valid()) return Unknown();
   const MethodKind kind = index_.method_kind(fn.id);
   Symbol symbol;
@@ -441,129 +497,6 @@ SymbolList Engine::ModuleByName(const std::string& dotted) {
   return {symbol};
 }
 
-SymbolList Engine::CallSymbols(const Function& fn, InstrId id, const Instr& instr) {
-  if (instr.operands.empty()) return Unknown();
-  if (index_.decorated_function({fn.id, id}).valid() ||
-      index_.decorated_class({fn.id, id}).valid()) {
-    return DecoratorResult(fn, instr);
-  }
-  const Instr& callee_instr = fn.instr(instr.operands[0]);
-  if (callee_instr.op == Opcode::kLoadAttr &&
-      (callee_instr.text == "get" || callee_instr.text == "pop" ||
-       callee_instr.text == "setdefault")) {
-    SymbolList from_dict = ContainerGet(fn.id, instr);
-    if (!from_dict.empty()) return from_dict;
-  }
-  SymbolList result;
-  const SymbolList& callees = Value(fn.id, instr.operands[0]);
-  for (const Symbol& callee : callees) AddAll(result, CallResult(fn, instr, callee));
-  if (callees.empty()) return Unknown();
-  return result;
-}
-
-SymbolList Engine::CallResult(const Function& fn, const Instr& call, const Symbol& callee) {
-  switch (callee.kind) {
-    case Symbol::Kind::kFunction:
-    case Symbol::Kind::kBoundMethod: {
-      if (program_.function(callee.func).is_generator) return Unknown();
-      // An async function's coroutine is identified with what awaiting it gives.
-      return Returns(callee.func);
-    }
-    case Symbol::Kind::kClass: {
-      Symbol instance = MakeSymbol(Symbol::Kind::kInstance);
-      instance.cls = callee.cls;
-      instance.module = callee.module;
-      return {instance};
-    }
-    case Symbol::Kind::kInstance: {
-      const FuncId method = CallMethodOf(callee.cls);
-      if (!method.valid()) return Unknown();
-      return Returns(method);
-    }
-    case Symbol::Kind::kExternal: {
-      if (callee.name == "functools.partial" && call.operands.size() > 1) {
-        return Value(fn.id, call.operands[1]);  // calling the partial runs the wrapped callable
-      }
-      Symbol result = MakeSymbol(Symbol::Kind::kExternal);
-      result.name = absl::StrCat(callee.name, "()");
-      return {result};
-    }
-    case Symbol::Kind::kBuiltin:
-      return BuiltinCallResult(fn, call, callee);
-    default:
-      return Unknown();
-  }
-}
-
-SymbolList Engine::BuiltinCallResult(const Function& fn, const Instr& call, const Symbol& callee) {
-  const std::string& name = callee.name;
-  if (name == "super") return SuperSymbols(fn, call);
-  if ((name == "staticmethod" || name == "classmethod" || name == "property") &&
-      call.operands.size() > 1) {
-    return Value(fn.id, call.operands[1]);
-  }
-  if (name == "getattr" && call.operands.size() >= 3) {
-    const Instr& attr = fn.instr(call.operands[2]);
-    if (attr.op == Opcode::kConst && attr.aux == static_cast<int32_t>(ConstKind::kString)) {
-      return Attribute(Value(fn.id, call.operands[1]), attr.text);
-    }
-    return Unknown();
-  }
-  Symbol result = MakeSymbol(Symbol::Kind::kBuiltin);
-  result.name = absl::StrCat(name, "()");
-  return {result};
-}
-
-// `@d def f` binds f to d(f). An in-repo decorator gives what it returns; `@x.setter` keeps the
-// property x; any other decorator (functools.lru_cache, torch.no_grad(), an unknown library one)
-// is taken to return a callable that runs f, so the name still denotes f.
-SymbolList Engine::DecoratorResult(const Function& fn, const Instr& call) {
-  const Instr& decorator = fn.instr(call.operands[0]);
-  if (decorator.op == Opcode::kLoadAttr && !decorator.operands.empty() &&
-      (decorator.text == "setter" || decorator.text == "deleter" || decorator.text == "getter")) {
-    return Value(fn.id, decorator.operands[0]);
-  }
-  SymbolList result;
-  bool in_repo = false;
-  for (const Symbol& symbol : Value(fn.id, call.operands[0])) {
-    if (symbol.kind == Symbol::Kind::kFunction || symbol.kind == Symbol::Kind::kBoundMethod) {
-      in_repo = true;
-      AddAll(result, Returns(symbol.func));
-    } else if (symbol.kind == Symbol::Kind::kClass || symbol.kind == Symbol::Kind::kInstance) {
-      in_repo = true;
-      AddAll(result, CallResult(fn, call, symbol));
-    }
-  }
-  if (!in_repo) return Value(fn.id, call.operands[1]);
-  return result;
-}
-
-// Zero-argument super() in a method (or in a function nested in it) of class C, or super(C, x).
-SymbolList Engine::SuperSymbols(const Function& fn, const Instr& call) {
-  Symbol proxy = MakeSymbol(Symbol::Kind::kSuper);
-  if (call.operands.size() >= 2) {
-    for (const Symbol& symbol : Value(fn.id, call.operands[1])) {
-      if (symbol.kind == Symbol::Kind::kClass) {
-        proxy.cls = symbol.cls;
-        proxy.module = symbol.module;
-        return {proxy};
-      }
-    }
-    return Unknown();
-  }
-  for (const Function* current = &fn;;) {
-    if (current->method_of.valid()) {
-      proxy.cls = current->method_of;
-      proxy.func = current->id;
-      proxy.module = program_.klass(proxy.cls).module;
-      return {proxy};
-    }
-    if (!current->parent.valid() || current->kind == FunctionKind::kClassBody) break;
-    current = &program_.function(current->parent);
-  }
-  return Unknown();
-}
-
 // Unpacking, subscripts and iteration read elements of literals found through Origins.
 SymbolList Engine::ThroughOrigins(FuncId fn, InstrId value) {
   SymbolList result;
@@ -574,41 +507,6 @@ SymbolList Engine::ThroughOrigins(FuncId fn, InstrId value) {
       AddAll(result, Value(origin.fn, origin.value));
     }
   }
-  return result;
-}
-
-// d.get(k) / d.pop(k) / d.setdefault(k) on a dict literal: the values stored under k (or all).
-SymbolList Engine::ContainerGet(FuncId fn_id, const Instr& call) {
-  const Function& fn = program_.function(fn_id);
-  const Instr& method = fn.instr(call.operands[0]);
-  if (method.operands.empty()) return {};
-  SymbolList result;
-  for (const ValueRef& origin : Origins(fn_id, method.operands[0])) {
-    const Instr& dict = program_.function(origin.fn).instr(origin.value);
-    if (dict.op != Opcode::kBuildDict) return {};
-    for (size_t i = 1; i < dict.operands.size(); i += 2) {
-      AddAll(result, Value(origin.fn, dict.operands[i]));
-    }
-  }
-  return result;
-}
-
-SymbolList Engine::WithEnterSymbols(FuncId fn, const Instr& instr) {
-  if (instr.operands.empty()) return Unknown();
-  SymbolList result;
-  for (const Symbol& manager : Value(fn, instr.operands[0])) {
-    if (manager.kind == Symbol::Kind::kInstance) {
-      const FuncId enter = LookupMethod(manager.cls, "__enter__");
-      AddAll(result, enter.valid() ? Returns(enter) : Unknown());
-    } else if (manager.kind == Symbol::Kind::kExternal || manager.kind == Symbol::Kind::kBuiltin) {
-      Symbol entered = manager;
-      entered.name = absl::StrCat(manager.name, ".__enter__()");
-      AddSymbol(result, std::move(entered));
-    } else {
-      AddSymbol(result, UnknownSymbol());
-    }
-  }
-  if (result.empty()) return Unknown();
   return result;
 }
 

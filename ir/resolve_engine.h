@@ -39,6 +39,10 @@ void AddSymbol(SymbolList& set, Symbol symbol);
 void AddAll(SymbolList& set, const SymbolList& other);
 bool HasKnown(const SymbolList& set);
 
+// The argument `call` passes to parameter `param` of `callee` when `implicit` leading parameters
+// are bound by the call itself (self); invalid when not passed or hidden behind a splat.
+InstrId BoundArgument(const Instr& call, const Function& callee, int param, int implicit);
+
 struct ClassBases {
   std::vector<ClassId> in_repo;        // in source order
   std::vector<std::string> external;   // qualified names, in source order
@@ -95,6 +99,16 @@ class Engine {
   SymbolList ModuleByName(const std::string& dotted);
   SymbolList CallSymbols(const Function& fn, InstrId id, const Instr& instr);
   SymbolList CallResult(const Function& fn, const Instr& call, const Symbol& callee);
+  // What calling `target` at `call` returns: its return values, plus the arguments bound to the
+  // parameters it returns unchanged (`def deco(f): ...; return f`). `implicit` is 1 when the
+  // receiver is bound to the first parameter (`receiver` then says what it is).
+  SymbolList CallReturns(const Function& fn, const Instr& call, FuncId target, int implicit,
+                         const Symbol& receiver);
+  // The values decorated by fn (each decorator application whose decorator resolves to fn):
+  // what fn's first parameter receives when fn is a decorator.
+  const std::vector<ValueRef>& DecoratedArguments(FuncId fn);
+  // Parameter indices of fn whose Param is returned directly.
+  const std::vector<int>& PassthroughParams(FuncId fn);
   SymbolList BuiltinCallResult(const Function& fn, const Instr& call, const Symbol& callee);
   SymbolList DecoratorResult(const Function& fn, const Instr& call);
   SymbolList SuperSymbols(const Function& fn, const Instr& call);
@@ -129,6 +143,10 @@ class Engine {
   absl::flat_hash_map<uint64_t, uint32_t> returns_done_;  // function
   absl::flat_hash_map<uint64_t, int> returns_active_;
   absl::flat_hash_map<std::string, uint32_t> name_ids_;  // interned global names
+  absl::flat_hash_map<FuncId, std::vector<int>> passthrough_;
+  enum class DecoratorIndexState : uint8_t { kNotBuilt, kBuilding, kBuilt };
+  DecoratorIndexState decorator_index_state_ = DecoratorIndexState::kNotBuilt;
+  absl::flat_hash_map<FuncId, std::vector<ValueRef>> decorated_arguments_;
   int depth_ = 0;
   int low_ = INT_MAX;
   int64_t steps_ = 0;

@@ -37,6 +37,11 @@ MethodKind ComputeMethodKind(const Program& program, const Function& fn) {
   return kind;
 }
 
+bool IsContainerLiteral(const Instr& instr) {
+  return instr.op == Opcode::kBuildDict || instr.op == Opcode::kBuildList ||
+         instr.op == Opcode::kBuildSet;
+}
+
 }  // namespace
 
 ProgramIndex::ProgramIndex(const Program& program)
@@ -74,6 +79,10 @@ void ProgramIndex::IndexFunction(const Function& fn) {
         const auto scope = static_cast<VarScope>(instr.aux);
         if (scope == VarScope::kGlobal) {
           module.globals[instr.text].push_back({fn.id, instr.operands[0]});
+          if (IsContainerLiteral(fn.instr(instr.operands[0]))) {
+            literal_locations_[ValueRef{fn.id, instr.operands[0]}].push_back(
+                absl::StrCat("g", fn.module.value(), ":", instr.text));
+          }
         } else if (scope == VarScope::kClass && fn.kind == FunctionKind::kClassBody &&
                    fn.class_of_body.valid()) {
           classes_[fn.class_of_body.index()].attrs[instr.text].push_back(instr.operands[0]);
@@ -88,9 +97,17 @@ void ProgramIndex::IndexFunction(const Function& fn) {
         if (object.op == Opcode::kParam && object.aux == 0) {
           classes_[fn.method_of.index()].instance_attrs[instr.text].push_back(
               {fn.id, instr.operands[1]});
+          if (IsContainerLiteral(fn.instr(instr.operands[1]))) {
+            literal_locations_[ValueRef{fn.id, instr.operands[1]}].push_back(
+                absl::StrCat("a", fn.method_of.value(), ":", instr.text));
+          }
         }
         break;
       }
+      case Opcode::kStoreSubscript:
+      case Opcode::kCall:
+        IndexContainerWrite(fn, InstrId(static_cast<int32_t>(i)), instr);
+        break;
       case Opcode::kReturn:
         if (!instr.operands.empty()) returns_[fn.id.index()].push_back(instr.operands[0]);
         break;
@@ -143,6 +160,73 @@ void ProgramIndex::IndexDecorators(const Function& fn) {
       if (--target.remaining > 0) pending[id] = target;
     }
   }
+}
+
+std::string ProgramIndex::ContainerLocation(const Function& fn, InstrId object) const {
+  const Instr& instr = fn.instr(object);
+  if (IsContainerLiteral(instr)) return absl::StrCat("l", fn.id.value(), ":", object.value());
+  if (instr.op == Opcode::kLoadVar && instr.aux == static_cast<int32_t>(VarScope::kGlobal)) {
+    return absl::StrCat("g", fn.module.value(), ":", instr.text);
+  }
+  if (instr.op != Opcode::kLoadAttr || instr.operands.empty()) return "";
+  const Instr& base = fn.instr(instr.operands[0]);
+  if (base.op == Opcode::kParam && base.aux == 0 && fn.method_of.valid() &&
+      (method_kind(fn.id) == MethodKind::kInstance || method_kind(fn.id) == MethodKind::kProperty)) {
+    return absl::StrCat("a", fn.method_of.value(), ":", instr.text);
+  }
+  if (base.op == Opcode::kImport) {  // `registry.HANDLERS[k] = f` after `from . import registry`
+    const ModuleId module =
+        program_.FindModule(AbsoluteImportName(fn.module, base.text, base.aux));
+    if (module.valid()) return absl::StrCat("g", module.value(), ":", instr.text);
+  }
+  return "";
+}
+
+void ProgramIndex::IndexContainerWrite(const Function& fn, InstrId id, const Instr& instr) {
+  InstrId object;
+  ContainerWrite write;
+  if (instr.op == Opcode::kStoreSubscript) {
+    if (instr.operands.size() < 3) return;
+    object = instr.operands[0];
+    write.key = {fn.id, instr.operands[1]};
+    write.value = {fn.id, instr.operands[2]};
+  } else {
+    if (instr.operands.size() < 2) return;
+    const Instr& method = fn.instr(instr.operands[0]);
+    if (method.op != Opcode::kLoadAttr || method.operands.empty()) return;
+    for (const std::string& name : instr.arg_names) {
+      if (!name.empty()) return;  // keyword or splat arguments: not a plain container write
+    }
+    const size_t args = instr.operands.size() - 1;
+    if ((method.text == "append" || method.text == "add") && args == 1) {
+      write.value = {fn.id, instr.operands[1]};
+    } else if (method.text == "insert" && args == 2) {
+      write.value = {fn.id, instr.operands[2]};
+    } else if (method.text == "setdefault" && args == 2) {
+      write.key = {fn.id, instr.operands[1]};
+      write.value = {fn.id, instr.operands[2]};
+    } else {
+      return;
+    }
+    object = method.operands[0];
+    container_write_calls_.insert({fn.id, id});
+  }
+  std::string location = ContainerLocation(fn, object);
+  if (!location.empty()) container_writes_[location].push_back(write);
+}
+
+std::vector<ContainerWrite> ProgramIndex::WritesInto(ValueRef literal) const {
+  std::vector<ContainerWrite> writes;
+  const auto add = [&](const std::string& location) {
+    if (auto it = container_writes_.find(location); it != container_writes_.end()) {
+      writes.insert(writes.end(), it->second.begin(), it->second.end());
+    }
+  };
+  add(absl::StrCat("l", literal.fn.value(), ":", literal.value.value()));
+  if (auto it = literal_locations_.find(literal); it != literal_locations_.end()) {
+    for (const std::string& location : it->second) add(location);
+  }
+  return writes;
 }
 
 const std::vector<InstrId>* ProgramIndex::cell_stores(FuncId fn, absl::string_view name) const {

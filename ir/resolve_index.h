@@ -36,6 +36,13 @@ struct ClassIndex {
   absl::flat_hash_map<std::string, std::vector<ValueRef>> instance_attrs;
 };
 
+// An element written into a container after it was built: `d[k] = v`, `xs.append(v)`,
+// `s.add(v)`, `xs.insert(i, v)`, `d.setdefault(k, v)`. `key` is invalid for list-like writes.
+struct ContainerWrite {
+  ValueRef key;
+  ValueRef value;
+};
+
 class ProgramIndex {
  public:
   explicit ProgramIndex(const Program& program);
@@ -50,6 +57,10 @@ class ProgramIndex {
 
   // The function/class a decorator-application Call applies to, or invalid.
   FuncId decorated_function(ValueRef call) const;
+  // Every decorator application of a function: call -> decorated function.
+  const absl::flat_hash_map<ValueRef, FuncId>& decorated_functions() const {
+    return decorated_functions_;
+  }
   ClassId decorated_class(ValueRef call) const;
 
   // True when `dotted` is a proper prefix of some module name: a package directory, possibly a
@@ -58,12 +69,24 @@ class ProgramIndex {
 
   std::string AbsoluteImportName(ModuleId importer, absl::string_view text, int level) const;
 
+  // Writes into the dict/list/set literal `literal` (a Build* instruction): writes through the
+  // literal's value itself, through the module global it is stored in (also as `mod.NAME` from
+  // other modules), and through the `self.attr` it is stored in. Found syntactically, so the
+  // index is built without resolution.
+  std::vector<ContainerWrite> WritesInto(ValueRef literal) const;
+  // True for a call shaped like a container write (`x.append(v)`, ...), whatever x is.
+  bool IsContainerWriteCall(ValueRef call) const { return container_write_calls_.contains(call); }
+
   // True when fn is a method whose first parameter is the instance (not static/class method).
   bool IsInstanceMethod(FuncId fn) const { return method_kind(fn) == MethodKind::kInstance; }
 
  private:
   void IndexFunction(const Function& fn);
   void IndexDecorators(const Function& fn);
+  void IndexContainerWrite(const Function& fn, InstrId id, const Instr& instr);
+  // The location key ("l<fn>:<instr>", "g<module>:<name>", "a<class>:<attr>") a container
+  // expression names, or "" when it is none of those.
+  std::string ContainerLocation(const Function& fn, InstrId object) const;
 
   const Program& program_;
   std::vector<ModuleIndex> modules_;
@@ -74,6 +97,10 @@ class ProgramIndex {
   absl::flat_hash_map<ValueRef, FuncId> decorated_functions_;
   absl::flat_hash_map<ValueRef, ClassId> decorated_classes_;
   absl::flat_hash_set<std::string> prefixes_;
+  absl::flat_hash_map<std::string, std::vector<ContainerWrite>> container_writes_;
+  absl::flat_hash_set<ValueRef> container_write_calls_;
+  // Literal -> the global / self attribute locations it is stored in.
+  absl::flat_hash_map<ValueRef, std::vector<std::string>> literal_locations_;
 };
 
 }  // namespace flopscope::ir::internal

@@ -16,10 +16,6 @@ constexpr int kMaxSteps = 4096;
 // Containers found through containers (x[0][1]) nest walks; deeper ones stay opaque.
 constexpr int kMaxNesting = 4;
 
-bool IsConstString(const Instr& instr) {
-  return instr.op == Opcode::kConst && instr.aux == static_cast<int32_t>(ConstKind::kString);
-}
-
 bool IsConstInt(const Instr& instr) {
   return instr.op == Opcode::kConst && instr.aux == static_cast<int32_t>(ConstKind::kInt);
 }
@@ -121,7 +117,7 @@ class OriginWalk {
   // Attributes of modules, classes and instances read what was stored under that name.
   bool ForwardAttr(const Function& fn, const Instr& instr) {
     if (instr.operands.empty()) return false;
-    const SymbolList objects = engine_.Value(fn.id, instr.operands[0]);
+    const SymbolList& objects = engine_.Value(fn.id, instr.operands[0]);
     if (!HasKnown(objects) || !objects.back().known()) return false;
     std::vector<ValueRef> sources;
     for (const Symbol& object : objects) {
@@ -158,15 +154,29 @@ class OriginWalk {
     if (engine_.index().decorated_function({fn.id, id}).valid() && instr.operands.size() > 1) {
       return false;  // the decorated function's value is its MakeFunction: an origin here
     }
-    const SymbolList callees = engine_.Value(fn.id, instr.operands[0]);
+    const SymbolList& callees = engine_.Value(fn.id, instr.operands[0]);
     if (!HasKnown(callees) || !callees.back().known()) return false;
     std::vector<ValueRef> sources;
     for (const Symbol& callee : callees) {
       if (callee.kind != Symbol::Kind::kFunction && callee.kind != Symbol::Kind::kBoundMethod) {
         return false;
       }
-      if (program_.function(callee.func).is_generator) return false;
+      const Function& target = program_.function(callee.func);
+      if (target.is_generator) return false;
+      const int implicit = callee.kind == Symbol::Kind::kBoundMethod &&
+                                   engine_.index().method_kind(callee.func) != MethodKind::kStatic
+                               ? 1
+                               : 0;
       for (InstrId value : engine_.index().returns(callee.func)) {
+        const Instr& returned = target.instr(value);
+        if (returned.op == Opcode::kParam) {
+          // `return x` of a parameter: what this call passed (or the parameter, if unknown).
+          const InstrId argument = BoundArgument(instr, target, returned.aux, implicit);
+          if (argument.valid()) {
+            sources.push_back({fn.id, argument});
+            continue;
+          }
+        }
         sources.push_back({callee.func, value});
       }
     }
@@ -196,57 +206,71 @@ class OriginWalk {
     return true;
   }
 
+  const Instr& At(ValueRef ref) const { return program_.function(ref.fn).instr(ref.value); }
+
+  // The elements of a literal container that `access` may read, including elements written
+  // into it later (ProgramIndex::WritesInto); false when `container` is no literal.
   bool Elements(ValueRef container, const Instr& access, const Instr* key,
                 std::vector<ValueRef>& out) {
-    const Function& fn = program_.function(container.fn);
-    const Instr& literal = fn.instr(container.value);
-    if (access.op == Opcode::kForIter) {
-      if (literal.op != Opcode::kBuildTuple && literal.op != Opcode::kBuildList &&
-          literal.op != Opcode::kBuildSet && literal.op != Opcode::kBuildDict) {
-        return false;
+    const Instr& literal = At(container);
+    const bool mutable_literal = literal.op == Opcode::kBuildDict ||
+                                 literal.op == Opcode::kBuildList ||
+                                 literal.op == Opcode::kBuildSet;
+    if (!mutable_literal && literal.op != Opcode::kBuildTuple) return false;
+    std::vector<ContainerWrite> entries;  // (key, value); key invalid for sequences
+    if (literal.op == Opcode::kBuildDict) {
+      for (size_t i = 0; i + 1 < literal.operands.size(); i += 2) {
+        if (i / 2 < literal.arg_names.size() && literal.arg_names[i / 2] == "**") return false;
+        entries.push_back({{container.fn, literal.operands[i]},
+                           {container.fn, literal.operands[i + 1]}});
       }
-      const size_t step = literal.op == Opcode::kBuildDict ? 2 : 1;  // a dict iterates its keys
-      for (size_t i = 0; i < literal.operands.size(); i += step) {
-        out.push_back({container.fn, literal.operands[i]});
+    } else {
+      for (size_t i = 0; i < literal.operands.size(); ++i) {
+        if (i < literal.arg_names.size() && literal.arg_names[i] == "*") return false;
+        entries.push_back({ValueRef(), {container.fn, literal.operands[i]}});
+      }
+    }
+    const size_t literal_size = entries.size();
+    if (mutable_literal) {
+      for (const ContainerWrite& write : engine_.index().WritesInto(container)) {
+        entries.push_back(write);
+      }
+    }
+    if (access.op == Opcode::kForIter) {  // a dict iterates its keys
+      for (const ContainerWrite& entry : entries) {
+        const ValueRef item = literal.op == Opcode::kBuildDict ? entry.key : entry.value;
+        if (item.fn.valid()) out.push_back(item);
       }
       return true;
     }
     if (literal.op == Opcode::kBuildDict) {
       if (access.op != Opcode::kLoadSubscript) return false;
-      std::vector<ValueRef> all;
-      for (size_t i = 0; i + 1 < literal.operands.size(); i += 2) {
-        if (i / 2 < literal.arg_names.size() && literal.arg_names[i / 2] == "**") return false;
-        const ValueRef value{container.fn, literal.operands[i + 1]};
-        if (key != nullptr && SameConst(*key, fn.instr(literal.operands[i]))) {
-          out.push_back(value);
-          return true;
-        }
-        all.push_back(value);
+      for (const ContainerWrite& entry : entries) {
+        // A constant key reads only entries under an equal constant (or an unknown key).
+        const bool may_match = key == nullptr || key->op != Opcode::kConst ||
+                               !entry.key.fn.valid() || At(entry.key).op != Opcode::kConst ||
+                               SameConst(*key, At(entry.key));
+        if (may_match) out.push_back(entry.value);
       }
-      if (key != nullptr && IsConstString(*key)) return true;  // constant key not in the literal
-      out.insert(out.end(), all.begin(), all.end());
       return true;
     }
-    if (literal.op != Opcode::kBuildTuple && literal.op != Opcode::kBuildList) return false;
-    for (const std::string& name : literal.arg_names) {
-      if (name == "*") return false;  // starred items shift positions
-    }
-    const auto size = static_cast<int64_t>(literal.operands.size());
-    int64_t index = -1;
-    bool exact = false;
+    int64_t index = 0;
+    bool exact = entries.size() == literal_size;  // appends make positions unknown
     if (access.op == Opcode::kUnpackItem) {
       index = access.aux;
-      exact = true;
     } else if (key != nullptr && IsConstInt(*key)) {
-      exact = absl::SimpleAtoi(key->text, &index);
+      exact = exact && absl::SimpleAtoi(key->text, &index);
+    } else {
+      exact = false;
     }
     if (exact) {
+      const auto size = static_cast<int64_t>(literal_size);
       if (index < 0) index += size;
       if (index < 0 || index >= size) return true;  // out of range: contributes nothing
-      out.push_back({container.fn, literal.operands[static_cast<size_t>(index)]});
+      out.push_back(entries[static_cast<size_t>(index)].value);
       return true;
     }
-    for (InstrId element : literal.operands) out.push_back({container.fn, element});
+    for (const ContainerWrite& entry : entries) out.push_back(entry.value);
     return true;
   }
 

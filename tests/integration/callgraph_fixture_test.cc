@@ -59,7 +59,8 @@ class CallGraphFixtureTest : public ::testing::Test {
 // - `scaler_factory` is make_scaler re-exported by app/__init__.py; what it returns is `scale`.
 // - `register_forward_hook(record_activation)` links the hook as a callback of __init__.
 // - `HANDLERS[command](args)` may run either dict value; `handle_eval` is wrapped by the
-//   in-repo decorator `traced`, so the dict holds `traced.wrapper`.
+//   in-repo decorator `traced`, so the dict holds `traced.wrapper`, which calls `fn`: the
+//   function `traced` decorates, handle_eval. `functools.wraps(fn)` does not call it.
 // - `load_vocab` keeps its identity through functools.lru_cache.
 // - Calls of call results (`functools.lru_cache(...)(f)`, `self.proj(x)`, `open(p).read()`)
 //   name no function and are left out, as are comprehension scopes.
@@ -89,7 +90,7 @@ TEST_F(CallGraphFixtureTest, JsonIsTheExactEdgeList) {
   "app.utils.make_scaler": [],
   "app.utils.make_scaler.scale": [],
   "app.utils.traced": ["functools.wraps"],
-  "app.utils.traced.wrapper": ["app.utils.log"],
+  "app.utils.traced.wrapper": ["app.registry.handle_eval", "app.utils.log"],
   "main": ["main.run"],
   "main.run": ["<builtin>.len", "<builtin>.sorted", "app.models.Encoder.__init__", "app.models.TinyNet.forward", "app.registry.dispatch", "app.utils.load_vocab", "app.utils.make_scaler", "app.utils.make_scaler.scale", "main.run.<lambda1>", "torch.ones"],
   "main.run.<lambda1>": ["<builtin>.len"]
@@ -372,6 +373,64 @@ def run(key):
   EXPECT_THAT(Targets("main.run", 17), ElementsAre("main.b"));
   EXPECT_THAT(Targets("main.run", 18), ElementsAre("main.a"));
   EXPECT_THAT(Targets("main.run", 19), UnorderedElementsAre("main.a", "main.b"));
+}
+
+TEST_F(ResolvePythonTest, RegistriesAndPassThroughDecorators) {
+  Load({{"registry.py", R"(REGISTRY = {}
+CALLBACKS = []
+
+
+def register(name):
+    def deco(fn):
+        REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+def on_step(fn):
+    CALLBACKS.append(fn)
+    return fn
+)"},
+        {"main.py", R"(from registry import REGISTRY, CALLBACKS, register, on_step
+import registry
+
+
+@register("train")
+def train():
+    pass
+
+
+@on_step
+def log_step():
+    pass
+
+
+class Runner:
+    def to(self, device):
+        return self
+
+    def run(self):
+        pass
+
+
+def main(name):
+    REGISTRY[name]()
+    registry.REGISTRY["train"]()
+    for callback in CALLBACKS:
+        callback()
+    train()
+    Runner().to("cuda").run()
+)"}});
+  // The registering decorator returns its argument: the names still denote the functions.
+  EXPECT_THAT(Targets("main.main", 28), ElementsAre("main.train"));
+  // Functions written into a registry dict or list are what reading it gives.
+  EXPECT_THAT(Targets("main.main", 24), ElementsAre("main.train"));
+  EXPECT_THAT(Targets("main.main", 25), ElementsAre("main.train"));
+  EXPECT_THAT(Targets("main.main", 27), ElementsAre("main.log_step"));
+  EXPECT_THAT(Targets("main.main", 29), ElementsAre("main.Runner.run"));  // `return self`
+  EXPECT_THAT(Targets("main", 5), ElementsAre("registry.register"));
+  // The application on the def line: the decorator runs, and receives the function.
+  EXPECT_THAT(Targets("main", 6), UnorderedElementsAre("registry.register.deco", "main.train"));
 }
 
 TEST_F(ResolvePythonTest, RecursionAndCyclesTerminate) {
