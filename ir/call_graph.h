@@ -23,6 +23,10 @@ enum class EdgeKind : uint8_t {
                  // (hooks run at the forward pass of the module they are attached to)
 };
 
+// Callback edges link a call site to every in-repo function passed to it as an argument, unless
+// the call only stores it in a container (reading the container links it instead) or the callee
+// is known never to call its arguments (isinstance, functools.wraps, ...). An in-repo decorator's
+// application also gets a callback edge to the function it decorates.
 struct CallEdge {
   FuncId caller;
   InstrId site;   // the Call instruction in caller
@@ -53,7 +57,10 @@ class CallGraph {
   const std::vector<std::vector<FuncId>>& SccsBottomUp() const;
 
   // PyCG-style adjacency JSON: {"pkg.mod.f": ["<builtin>.len", "pkg.mod.g"], ...}, keys and
-  // lists sorted, names relative to the analyzed root.
+  // lists sorted, names relative to the analyzed root. Every edge kind counts as a call.
+  // Comprehension scopes are folded into the function that contains them (their calls are its
+  // calls), and calls of call results ("torch.no_grad()", "open().read") are left out: they name
+  // no function. One line per key.
   std::string ToJson() const;
   // Graphviz, through boost::write_graphviz.
   std::string ToDot() const;
