@@ -1,0 +1,111 @@
+// Device domain on small programs: .to()/.cuda()/.cpu(), device= keywords, device_map, module
+// constants, tensors made from tensors, model outputs on the model's device, in-place moves.
+#include "gtest/gtest.h"
+#include "tests/dataflow/analyze_fixture.h"
+
+namespace flopscope::dataflow {
+namespace {
+
+constexpr char kSource[] = R"py(import torch
+from transformers import AutoModelForCausalLM
+DEVICE = torch.device("cuda:0")
+
+
+def cuda_tensor():
+    x = torch.ones(3)
+    return x.cuda()
+
+
+def back_to_cpu():
+    x = torch.ones(3).cuda()
+    return x.cpu()
+
+
+def keyword():
+    return torch.zeros(2, device="cuda")
+
+
+def like():
+    c = torch.zeros(2, device="cuda:1")
+    return torch.zeros_like(c)
+
+
+def through_constant():
+    return torch.ones(3).to(DEVICE)
+
+
+def arithmetic():
+    x = torch.ones(3, device="cuda:1")
+    return x * 2 + 1
+
+
+def branchy(flag):
+    x = torch.ones(3)
+    if flag:
+        x = x.cuda()
+    return x
+
+
+def device_map():
+    return AutoModelForCausalLM.from_pretrained("gpt2", device_map="auto")
+
+
+def moved_in_place():
+    m = AutoModelForCausalLM.from_pretrained("gpt2")
+    m.to("cuda:0")
+    return m
+
+
+def output(ids):
+    m = AutoModelForCausalLM.from_pretrained("gpt2").cuda()
+    return m(ids)
+
+
+def default_cpu():
+    return AutoModelForCausalLM.from_pretrained("gpt2")
+)py";
+
+class DeviceFlowTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
+    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
+    a_ = analyzed->release();
+  }
+  static void TearDownTestSuite() { delete a_; }
+  static DeviceDomain Returned(const std::string& fn, uint32_t line) {
+    return a_->Returned("m." + fn, line).device;
+  }
+  static testing::Analyzed* a_;
+};
+testing::Analyzed* DeviceFlowTest::a_ = nullptr;
+
+TEST_F(DeviceFlowTest, TensorMoves) {
+  EXPECT_EQ(Returned("cuda_tensor", 8), DeviceDomain::Cuda());
+  EXPECT_EQ(Returned("back_to_cpu", 13), DeviceDomain::Cpu());
+  EXPECT_EQ(Returned("keyword", 17), DeviceDomain::Cuda());
+  EXPECT_EQ(Returned("like", 22), DeviceDomain::Cuda(1));
+  EXPECT_EQ(Returned("through_constant", 26), DeviceDomain::Cuda(0));
+  EXPECT_EQ(Returned("arithmetic", 31), DeviceDomain::Cuda(1));
+}
+
+TEST_F(DeviceFlowTest, MergeOfDifferentDevicesIsUnknown) {
+  EXPECT_TRUE(Returned("branchy", 38).IsTop());
+}
+
+TEST_F(DeviceFlowTest, Models) {
+  EXPECT_EQ(Returned("device_map", 42), DeviceDomain::Cuda());
+  EXPECT_EQ(Returned("default_cpu", 57), DeviceDomain::Cpu());
+  // model.to(...) moves the model itself: later uses of the same value see it.
+  EXPECT_EQ(Returned("moved_in_place", 48), DeviceDomain::Cuda(0));
+  // A forward pass's output lives on the model's device.
+  EXPECT_EQ(Returned("output", 53), DeviceDomain::Cuda());
+  bool cast = false;
+  for (const ModelCast& c : a_->analysis->model_casts()) {
+    cast = cast || (c.fn == a_->Fn("m.moved_in_place") && c.device == DeviceDomain::Cuda(0));
+  }
+  EXPECT_TRUE(cast);
+}
+
+}  // namespace
+}  // namespace flopscope::dataflow
