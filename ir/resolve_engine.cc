@@ -31,16 +31,6 @@ Symbol MakeSymbol(Symbol::Kind kind) {
   return symbol;
 }
 
-}  // namespace
-
-Symbol UnknownSymbol() { return Symbol(); }
-
-SymbolList Unknown() { return SymbolList{UnknownSymbol()}; }
-
-bool HasKnown(const SymbolList& set) { return !set.empty() && set.front().known(); }
-
-namespace {
-
 // A set that exceeded kMaxSymbols: one unknown entry marked by name. It absorbs everything added
 // later, so a wide union never shrinks back to a misleading partial list.
 constexpr absl::string_view kOverflow = "<overflow>";
@@ -50,6 +40,12 @@ bool IsOverflow(const SymbolList& set) {
 }
 
 }  // namespace
+
+Symbol UnknownSymbol() { return Symbol(); }
+
+SymbolList Unknown() { return SymbolList{UnknownSymbol()}; }
+
+bool HasKnown(const SymbolList& set) { return !set.empty() && set.front().known(); }
 
 void AddSymbol(SymbolList& set, Symbol symbol) {
   if (IsOverflow(set)) return;
