@@ -59,12 +59,10 @@ using ir::Opcode;
 // ModuleLowerer
 
 ModuleLowerer::ModuleLowerer(const ParsedFile& file)
-    : file_(file),
-      k_(GetSyntax()),
-      scopes_(ts_tree_root_node(file.tree), file.source.text) {}
+    : file_(file), k_(GetSyntax()), scopes_(ts_tree_root_node(file.tree), file.source.text) {}
 
-ir::FuncId ModuleLowerer::NewFunction(ir::FunctionKind kind, std::string name,
-                                      std::string qualname, ir::FuncId parent, TSNode node) {
+ir::FuncId ModuleLowerer::NewFunction(ir::FunctionKind kind, std::string name, std::string qualname,
+                                      ir::FuncId parent, TSNode node) {
   const ir::FuncId id(static_cast<int32_t>(functions_.size()));
   ir::Function& fn = functions_.emplace_back();
   fn.id = id;
@@ -77,8 +75,8 @@ ir::FuncId ModuleLowerer::NewFunction(ir::FunctionKind kind, std::string name,
   return id;
 }
 
-ir::ClassId ModuleLowerer::NewClass(std::string name, std::string qualname,
-                                    ir::FuncId defined_in, TSNode node) {
+ir::ClassId ModuleLowerer::NewClass(std::string name, std::string qualname, ir::FuncId defined_in,
+                                    TSNode node) {
   const ir::ClassId id(static_cast<int32_t>(classes_.size()));
   ir::Class& cls = classes_.emplace_back();
   cls.id = id;
@@ -99,8 +97,7 @@ ir::ClassId ModuleLowerer::ClassFor(TSNode node) const {
   return it == class_by_node_.end() ? ir::ClassId() : it->second;
 }
 
-void ModuleLowerer::AddProblem(ir::Problem::Kind kind, ir::SourceRange range,
-                               std::string message) {
+void ModuleLowerer::AddProblem(ir::Problem::Kind kind, ir::SourceRange range, std::string message) {
   ir::Problem problem;
   problem.kind = kind;
   problem.path = file_.source.path;
@@ -180,8 +177,8 @@ void FunctionLowerer::Run() {
   }
   // Every block ends in exactly one terminator; the fall-through end returns None.
   if (Open()) {
-    const InstrId none = EmitAt(Opcode::kConst, fn_.range, {}, "None",
-                                static_cast<int32_t>(ir::ConstKind::kNone));
+    const InstrId none =
+        EmitAt(Opcode::kConst, fn_.range, {}, "None", static_cast<int32_t>(ir::ConstKind::kNone));
     EmitAt(Opcode::kReturn, fn_.range, {none});
   }
   for (ir::Block& block : fn_.blocks) {
@@ -206,8 +203,7 @@ void FunctionLowerer::EmitParams() {
       continue;
     }
     const VarAccess access = ScopeTable::Access(*scope_, param.name);
-    EmitAt(Opcode::kStoreVar, param.range, {value}, param.name,
-           static_cast<int32_t>(access.scope));
+    EmitAt(Opcode::kStoreVar, param.range, {value}, param.name, static_cast<int32_t>(access.scope));
     if (access.also_store_cell) {
       EmitAt(Opcode::kStoreVar, param.range, {value}, param.name,
              static_cast<int32_t>(ir::VarScope::kCell));
@@ -296,7 +292,7 @@ void FunctionLowerer::StoreTemp(const std::string& name, InstrId value, TSNode n
 }
 
 bool FunctionLowerer::HasToken(TSNode node, TSSymbol token) {
-  for (Children c(pool_, node); c.Next();) {
+  for (Children c(pool_, node); c.Next();) {  // a null node has no children
     if (ts_node_symbol(c.node()) == token) return true;
   }
   return false;
@@ -362,15 +358,17 @@ void FunctionLowerer::Statement(TSNode stmt) {
     Import(stmt);
   } else if (s == k_.import_from_statement || s == k_.future_import_statement) {
     ImportFrom(stmt);
-  } else if (s == k_.pass_statement || s == k_.global_statement ||
-             s == k_.nonlocal_statement) {
+  } else if (s == k_.pass_statement || s == k_.global_statement || s == k_.nonlocal_statement) {
     // No run-time effect (declarations were handled by the scope pre-pass).
   } else if (s == k_.type_alias_statement) {
     TypeAlias(stmt);
-  } else if (s == k_.print_statement) {
-    OpaqueStatement(stmt, "python 2 print statement");
-  } else if (s == k_.exec_statement) {
-    OpaqueStatement(stmt, "python 2 exec statement");
+  } else if (s == k_.print_statement || s == k_.exec_statement) {
+    // Python 2 syntax that tree-sitter accepts but Python 3 rejects.
+    const char* what =
+        s == k_.print_statement ? "python 2 print statement" : "python 2 exec statement";
+    OpaqueStatement(stmt, what);
+    m_.AddProblem(ir::Problem::Kind::kSyntaxError, RangeOf(stmt),
+                  absl::StrCat("syntax error: ", what, " is not valid Python 3"));
   } else if (s == k_.block) {
     Statements(stmt);
   } else if (IsErrorNode(stmt)) {
@@ -556,8 +554,8 @@ void FunctionLowerer::CollectParams(TSNode params, std::vector<ir::Param>& out,
     }
     const TSSymbol ns = ts_node_is_null(name_node) ? 0 : ts_node_symbol(name_node);
     if (ns == k_.list_splat_pattern || ns == k_.dictionary_splat_pattern) {
-      param.kind = ns == k_.list_splat_pattern ? ir::ParamKind::kVarArgs
-                                               : ir::ParamKind::kVarKeywords;
+      param.kind =
+          ns == k_.list_splat_pattern ? ir::ParamKind::kVarArgs : ir::ParamKind::kVarKeywords;
       if (ns == k_.list_splat_pattern) kind = ir::ParamKind::kKeywordOnly;
       name_node = FirstNamedChild(pool_, name_node);
     }
@@ -571,8 +569,8 @@ void FunctionLowerer::CollectParams(TSNode params, std::vector<ir::Param>& out,
   }
 }
 
-InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, absl::string_view name,
-                                      bool numbered, TSNode node, TSNode params) {
+InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, absl::string_view name, bool numbered,
+                                      TSNode node, TSNode params) {
   std::vector<ir::Param> param_list;
   std::vector<TSNode> defaults;
   CollectParams(params, param_list, defaults);
@@ -585,8 +583,8 @@ InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, absl::string_view n
     arg_names.push_back(param_list[i].name);
   }
   if (const ir::FuncId existing = m_.FunctionFor(node); existing.valid()) {
-    const InstrId make = Emit(Opcode::kMakeFunction, node, std::move(operands), "",
-                              existing.value());
+    const InstrId make =
+        Emit(Opcode::kMakeFunction, node, std::move(operands), "", existing.value());
     fn_.instr(make).arg_names = std::move(arg_names);
     return make;
   }
@@ -601,8 +599,7 @@ InstrId FunctionLowerer::MakeFunction(ir::FunctionKind kind, absl::string_view n
   if (fn_.kind == ir::FunctionKind::kClassBody && kind == ir::FunctionKind::kFunction) {
     fn.method_of = fn_.class_of_body;
   }
-  const InstrId make = Emit(Opcode::kMakeFunction, node, std::move(operands), "",
-                            child.value());
+  const InstrId make = Emit(Opcode::kMakeFunction, node, std::move(operands), "", child.value());
   fn_.instr(make).arg_names = std::move(arg_names);
   fn.definition = make;
   return make;
@@ -645,8 +642,7 @@ void FunctionLowerer::ClassDef(TSNode node, const std::vector<InstrId>& decorato
   }
   if (const ir::ClassId existing = m_.ClassFor(node); existing.valid()) {
     // A finally copy of a class statement: the same class, created again.
-    const InstrId make =
-        Emit(Opcode::kMakeClass, node, std::move(operands), "", existing.value());
+    const InstrId make = Emit(Opcode::kMakeClass, node, std::move(operands), "", existing.value());
     fn_.instr(make).arg_names = std::move(arg_names);
     const InstrId value = ApplyDecorators(make, decorators, node);
     if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);

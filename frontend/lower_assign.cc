@@ -70,6 +70,10 @@ void FunctionLowerer::AugmentedAssignment(TSNode node) {
 }
 
 void FunctionLowerer::Store(TSNode target, InstrId value) {
+  if (ts_node_is_null(target)) {
+    Emit(Opcode::kOpaque, target, {value}, "store to missing target");
+    return;
+  }
   DepthGuard guard(*this);
   if (guard.too_deep()) {
     TooDeep(target);
@@ -123,8 +127,8 @@ void FunctionLowerer::Unpack(TSNode target, InstrId value) {
   for (int i = 0; i < count; ++i) {
     const TSNode element = elements[i];
     if (i == star) {
-      const InstrId rest = Emit(Opcode::kUnpackStar, element, {value}, absl::StrCat(count - i - 1),
-                                i);
+      const InstrId rest =
+          Emit(Opcode::kUnpackStar, element, {value}, absl::StrCat(count - i - 1), i);
       const TSNode inner = FirstNamedChild(pool_, element);
       if (!ts_node_is_null(inner)) Store(inner, rest);
       continue;
@@ -137,6 +141,7 @@ void FunctionLowerer::Unpack(TSNode target, InstrId value) {
 }
 
 void FunctionLowerer::Delete(TSNode target) {
+  if (ts_node_is_null(target)) return;
   DepthGuard guard(*this);
   if (guard.too_deep()) {
     TooDeep(target);
@@ -149,8 +154,7 @@ void FunctionLowerer::Delete(TSNode target) {
          static_cast<int32_t>(access.scope));
   } else if (s == k_.attribute) {
     const InstrId object = Expr(Field(target, k_.field.object));
-    Emit(Opcode::kDelAttr, target, {object},
-         std::string(Text(Field(target, k_.field.attribute))));
+    Emit(Opcode::kDelAttr, target, {object}, std::string(Text(Field(target, k_.field.attribute))));
   } else if (s == k_.subscript) {
     const InstrId object = Expr(Field(target, k_.field.value));
     const InstrId key = SubscriptKeys(target);

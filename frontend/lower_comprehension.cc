@@ -17,10 +17,10 @@ using ir::Opcode;
 
 InstrId FunctionLowerer::ComprehensionCall(TSNode node) {
   const TSSymbol s = ts_node_symbol(node);
-  const char* base = s == k_.list_comprehension       ? "listcomp"
-                     : s == k_.set_comprehension      ? "setcomp"
+  const char* base = s == k_.list_comprehension         ? "listcomp"
+                     : s == k_.set_comprehension        ? "setcomp"
                      : s == k_.dictionary_comprehension ? "dictcomp"
-                                                      : "genexpr";
+                                                        : "genexpr";
   // The first iterable runs in this scope.
   TSNode first_clause{};
   bool is_async = false;
@@ -78,7 +78,9 @@ void FunctionLowerer::LowerComprehensionBody() {
   const bool is_dict = s == k_.dictionary_comprehension;
   const std::string result = "$result";
   if (is_list || is_set || is_dict) {
-    const Opcode op = is_list ? Opcode::kBuildList : is_set ? Opcode::kBuildSet : Opcode::kBuildDict;
+    const Opcode op = is_list  ? Opcode::kBuildList
+                      : is_set ? Opcode::kBuildSet
+                               : Opcode::kBuildDict;
     StoreTemp(result, Emit(op, node_), node_);
   }
   const BlockId done = NewBlock();
@@ -141,8 +143,8 @@ void FunctionLowerer::LowerComprehensionBody() {
     Emit(Opcode::kStoreSubscript, body, {LoadTemp(result, body), key, value});
   } else if (is_list || is_set) {
     const InstrId element = Expr(body);
-    const InstrId method = Emit(Opcode::kLoadAttr, body, {LoadTemp(result, body)},
-                                is_list ? "append" : "add");
+    const InstrId method =
+        Emit(Opcode::kLoadAttr, body, {LoadTemp(result, body)}, is_list ? "append" : "add");
     const InstrId call = Emit(Opcode::kCall, body, {method, element});
     fn_.instr(call).arg_names = {""};
   } else {

@@ -37,8 +37,8 @@ void FunctionLowerer::Cond(TSNode expr, BlockId if_true, BlockId if_false) {
       return Cond(Field(expr, k_.field.right), if_true, if_false);
     }
   }
-  const InstrId value = ts_node_is_null(expr) ? OpaqueExpr(expr, "missing condition", false)
-                                              : Expr(expr);
+  const InstrId value =
+      ts_node_is_null(expr) ? OpaqueExpr(expr, "missing condition", false) : Expr(expr);
   Branch(value, if_true, if_false, expr);
 }
 
@@ -93,18 +93,17 @@ void FunctionLowerer::For(TSNode node) {
   const TSNode left = Field(node, k_.field.left);
   const TSNode right = Field(node, k_.field.right);
   const TSNode alternative = Field(node, k_.field.alternative);
-  const InstrId iterable = ts_node_is_null(right) ? OpaqueExpr(node, "missing iterable", false)
-                                                  : ExprOrTuple(right);
-  const InstrId iter = Emit(Opcode::kGetIter, ts_node_is_null(right) ? node : right, {iterable},
-                            "", is_async ? 1 : 0);
+  const InstrId iterable =
+      ts_node_is_null(right) ? OpaqueExpr(node, "missing iterable", false) : ExprOrTuple(right);
+  const InstrId iter = Emit(Opcode::kGetIter, ts_node_is_null(right) ? node : right, {iterable}, "",
+                            is_async ? 1 : 0);
   const BlockId header = NewBlock();
   const BlockId body = NewBlock();
   const BlockId orelse = ts_node_is_null(alternative) ? BlockId() : NewBlock();
   const BlockId exit = NewBlock();
   JumpIfOpen(header, node);
   SetBlock(header);
-  const ir::SourceRange range =
-      RangeSpan(node, ts_node_is_null(right) ? node : right);
+  const ir::SourceRange range = RangeSpan(node, ts_node_is_null(right) ? node : right);
   const InstrId next = EmitAt(Opcode::kForIter, range, {iter});
   fn_.instr(next).targets = {body, orelse.valid() ? orelse : exit};
   const ir::LoopId loop = NewLoop(node, range, /*is_while=*/false);
@@ -142,8 +141,7 @@ void FunctionLowerer::While(TSNode node) {
   const BlockId exit = NewBlock();
   JumpIfOpen(header, node);
   SetBlock(header);
-  const ir::SourceRange range =
-      RangeSpan(node, ts_node_is_null(condition) ? node : condition);
+  const ir::SourceRange range = RangeSpan(node, ts_node_is_null(condition) ? node : condition);
   const ir::LoopId loop = NewLoop(node, range, /*is_while=*/true);
   fn_.loops[loop.index()].header = header;
   Cond(condition, body, orelse.valid() ? orelse : exit);

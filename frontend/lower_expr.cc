@@ -18,6 +18,24 @@ using ir::BlockId;
 using ir::InstrId;
 using ir::Opcode;
 
+// The character a simple escape `\c` stands for, or 0 when `c` is not a simple escape.
+char SimpleEscape(char c) {
+  switch (c) {
+    case 'n':
+      return '\n';
+    case 't':
+      return '\t';
+    case 'r':
+      return '\r';
+    case '\\':
+    case '\'':
+    case '"':
+      return c;
+    default:
+      return 0;
+  }
+}
+
 // The value of a non-raw string literal's body: the common escapes are decoded; others are kept
 // as written (the analysis compares names and paths, which rarely contain escapes).
 void AppendDecoded(absl::string_view body, bool raw, std::string& out) {
@@ -32,15 +50,13 @@ void AppendDecoded(absl::string_view body, bool raw, std::string& out) {
       continue;
     }
     const char next = body[i + 1];
-    switch (next) {
-      case 'n': out.push_back('\n'); ++i; break;
-      case 't': out.push_back('\t'); ++i; break;
-      case 'r': out.push_back('\r'); ++i; break;
-      case '\\': out.push_back('\\'); ++i; break;
-      case '\'': out.push_back('\''); ++i; break;
-      case '"': out.push_back('"'); ++i; break;
-      case '\n': ++i; break;  // line continuation inside the literal
-      default: out.push_back(c); break;
+    if (next == '\n') {  // a backslash-newline inside the literal continues the line
+      ++i;
+    } else if (const char decoded = SimpleEscape(next); decoded != 0) {
+      out.push_back(decoded);
+      ++i;
+    } else {
+      out.push_back(c);
     }
   }
 }
@@ -88,8 +104,8 @@ InstrId FunctionLowerer::ExprInner(TSNode node) {
   }
   if (s == k_.set) return Sequence(node, Opcode::kBuildSet);
   if (s == k_.dictionary) return Dict(node);
-  if (s == k_.list_comprehension || s == k_.set_comprehension ||
-      s == k_.dictionary_comprehension || s == k_.generator_expression) {
+  if (s == k_.list_comprehension || s == k_.set_comprehension || s == k_.dictionary_comprehension ||
+      s == k_.generator_expression) {
     return ComprehensionCall(node);
   }
   if ((s == k_.parenthesized_expression || s == k_.tuple) && KeyOf(node) == type_call_) {
@@ -142,8 +158,7 @@ InstrId FunctionLowerer::Number(TSNode node, ir::ConstKind kind) {
   return Const(kind, std::string(text), node);
 }
 
-bool FunctionLowerer::StringPart(TSNode node, std::string& text, Operands& operands,
-                                 bool& bytes) {
+bool FunctionLowerer::StringPart(TSNode node, std::string& text, Operands& operands, bool& bytes) {
   uint32_t begin = ts_node_start_byte(node);
   uint32_t end = ts_node_end_byte(node);
   bool is_f = false;
@@ -184,8 +199,10 @@ bool FunctionLowerer::StringPart(TSNode node, std::string& text, Operands& opera
     }
     text += "{}";
     pos = std::max(pos, ts_node_end_byte(interpolation));
-    operands.push_back(ts_node_is_null(expression) ? OpaqueExpr(interpolation, "empty f-string "
-                                                                "field", false)
+    operands.push_back(ts_node_is_null(expression) ? OpaqueExpr(interpolation,
+                                                                "empty f-string "
+                                                                "field",
+                                                                false)
                                                    : ExprOrTuple(expression));
     // Expressions nested in the format spec (`{x:{width}}`) follow as extra operands.
     const TSNode spec = Field(interpolation, k_.field.format_specifier);
@@ -325,8 +342,8 @@ InstrId FunctionLowerer::Binary(TSNode node) {
     const TSNode step = spine[i];
     const InstrId right = Expr(Field(step, k_.field.right));
     const TSNode op = Field(step, k_.field.operator_);
-    value = Emit(Opcode::kBinaryOp, step, {value, right},
-                 ts_node_is_null(op) ? "?" : ts_node_type(op));
+    value =
+        Emit(Opcode::kBinaryOp, step, {value, right}, ts_node_is_null(op) ? "?" : ts_node_type(op));
   }
   return value;
 }

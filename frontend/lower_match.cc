@@ -39,6 +39,10 @@ std::string FunctionLowerer::Pattern(TSNode pattern, const std::string& path, Op
     values.push_back(TooDeep(pattern));
     return "opaque";
   }
+  if (ts_node_is_null(pattern)) {
+    values.push_back(OpaqueExpr(pattern, "missing pattern", false));
+    return "opaque";
+  }
   const TSSymbol s = ts_node_symbol(pattern);
   if (s == k_.case_pattern) {
     bool negative = false;
@@ -135,7 +139,8 @@ std::string FunctionLowerer::Pattern(TSNode pattern, const std::string& path, Op
     for (int i = 0; i < count; ++i) {
       std::string element_path;
       if (i == star) {
-        element_path = absl::StrCat(path, "[", i, ":", i - count + 1 == 0 ? "" : absl::StrCat(i - count + 1), "]");
+        element_path = absl::StrCat(path, "[", i, ":",
+                                    i - count + 1 == 0 ? "" : absl::StrCat(i - count + 1), "]");
       } else {
         element_path = absl::StrCat(path, "[", star >= 0 && i > star ? i - count : i, "]");
       }
@@ -196,8 +201,7 @@ std::string FunctionLowerer::Pattern(TSNode pattern, const std::string& path, Op
         alias = c.node();
       }
     }
-    const std::string kind =
-        ts_node_is_null(inner) ? "" : Pattern(inner, path, values, captures);
+    const std::string kind = ts_node_is_null(inner) ? "" : Pattern(inner, path, values, captures);
     if (!ts_node_is_null(alias)) captures.push_back({alias, path});
     return kind;
   }

@@ -48,8 +48,7 @@ class ModuleLowerer {
   // Creates a function record (body lowered later from the queue).
   ir::FuncId NewFunction(ir::FunctionKind kind, std::string name, std::string qualname,
                          ir::FuncId parent, TSNode node);
-  ir::ClassId NewClass(std::string name, std::string qualname, ir::FuncId defined_in,
-                       TSNode node);
+  ir::ClassId NewClass(std::string name, std::string qualname, ir::FuncId defined_in, TSNode node);
   ir::Function& function(ir::FuncId id) { return functions_[id.index()]; }
   // Code inside a `finally` body is lowered once per copy; a def/lambda/comprehension/class met
   // again is the same function (one record, one body), so it is looked up by its node.
@@ -228,7 +227,7 @@ class FunctionLowerer {
   void StoreTemp(const std::string& name, ir::InstrId value, TSNode node);
   absl::string_view Text(TSNode node) const { return TextOf(src_, node); }
   TSNode Field(TSNode node, TSFieldId field) const {
-    return ts_node_child_by_field_id(node, field);
+    return ts_node_is_null(node) ? node : ts_node_child_by_field_id(node, field);
   }
   bool Is(TSNode node, TSSymbol symbol) const {
     return !ts_node_is_null(node) && ts_node_symbol(node) == symbol;

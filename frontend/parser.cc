@@ -53,8 +53,8 @@ void AddSyntaxProblem(ParsedFile& file, TSNode node, size_t& dropped) {
     problem.message = absl::StrCat("syntax error: missing `", ts_node_type(node), "`");
   } else {
     const std::string excerpt = Excerpt(TextOf(file.source.text, node));
-    problem.message = excerpt.empty() ? "syntax error"
-                                      : absl::StrCat("syntax error: unexpected `", excerpt, "`");
+    problem.message =
+        excerpt.empty() ? "syntax error" : absl::StrCat("syntax error: unexpected `", excerpt, "`");
   }
   file.problems.push_back(std::move(problem));
 }
@@ -141,7 +141,8 @@ absl::StatusOr<ParsedFilePtr> Parse(SourceFile source) {
   file->tree = ts_parser_parse_string(parser.get(), nullptr, file->source.text.data(),
                                       static_cast<uint32_t>(file->source.text.size()));
   if (file->tree == nullptr) {
-    return absl::InternalError(absl::StrCat("tree-sitter returned no tree for ", file->source.path));
+    return absl::InternalError(
+        absl::StrCat("tree-sitter returned no tree for ", file->source.path));
   }
   file->line_count = CountLines(file->source.text);
   CollectSyntaxErrors(*file);

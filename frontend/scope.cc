@@ -62,9 +62,7 @@ class Walker {
       it->second |= flag;
     }
   }
-  void MarkName(Scope* scope, absl::string_view name, uint32_t flag) {
-    scope->names[name] |= flag;
-  }
+  void MarkName(Scope* scope, absl::string_view name, uint32_t flag) { scope->names[name] |= flag; }
 
   // `name := value` binds in the nearest enclosing non-comprehension scope.
   void BindWalrus(Scope* scope, TSNode identifier) {
@@ -265,8 +263,8 @@ class Walker {
         }
         Push(c.node(), scope, Mode::kPattern);
       }
-    } else if (s == k_.string || s == k_.concatenated_string || s == k_.integer ||
-               s == k_.float_ || s == k_.complex_pattern) {
+    } else if (s == k_.string || s == k_.concatenated_string || s == k_.integer || s == k_.float_ ||
+               s == k_.complex_pattern) {
       // literals
     } else {
       PushNamedChildren(node, scope, Mode::kPattern);
@@ -280,8 +278,8 @@ class Walker {
   std::vector<Item> stack_;
 };
 
-// The scope that owns `name` for a read in `scope`: the nearest enclosing function scope binding it.
-// Class bodies are skipped, as at run time. Null when the name is global.
+// The scope that owns `name` for a read in `scope`: the nearest enclosing function scope binding
+// it. Class bodies are skipped, as at run time. Null when the name is global.
 Scope* FindOwner(const Scope& scope, absl::string_view name) {
   for (Scope* p = scope.parent; p != nullptr; p = p->parent) {
     if (p->kind == ScopeKind::kClass) continue;

@@ -34,14 +34,14 @@ struct VarAccess {
 
 struct Scope {
   // Flags per name.
-  static constexpr uint32_t kBound = 1;          // assigned, imported, def'd, deleted, a parameter
-  static constexpr uint32_t kUsed = 2;           // read
-  static constexpr uint32_t kGlobalDecl = 4;     // `global name`
-  static constexpr uint32_t kNonlocalDecl = 8;   // `nonlocal name`
-  static constexpr uint32_t kWalrus = 16;        // comprehension: bound by := in the enclosing scope
-  static constexpr uint32_t kCaptured = 32;      // owner: read by an inner scope
-  static constexpr uint32_t kRebound = 64;       // owner: written by an inner scope (nonlocal/walrus)
-  static constexpr uint32_t kFree = 128;         // resolved: lives in an enclosing function's cell
+  static constexpr uint32_t kBound = 1;         // assigned, imported, def'd, deleted, a parameter
+  static constexpr uint32_t kUsed = 2;          // read
+  static constexpr uint32_t kGlobalDecl = 4;    // `global name`
+  static constexpr uint32_t kNonlocalDecl = 8;  // `nonlocal name`
+  static constexpr uint32_t kWalrus = 16;       // comprehension: bound by := in the enclosing scope
+  static constexpr uint32_t kCaptured = 32;     // owner: read by an inner scope
+  static constexpr uint32_t kRebound = 64;  // owner: written by an inner scope (nonlocal/walrus)
+  static constexpr uint32_t kFree = 128;    // resolved: lives in an enclosing function's cell
   static constexpr uint32_t kGlobalImplicit = 256;  // resolved: not found in any enclosing function
 
   ScopeKind kind = ScopeKind::kModule;

@@ -21,10 +21,10 @@ Syntax LoadSyntax() {
 #define FS_LOAD_TOKEN(member, name) symbol(name, false, syntax.member);
   FS_PY_TOKENS(FS_LOAD_TOKEN)
 #undef FS_LOAD_TOKEN
-#define FS_LOAD_FIELD(member, name)                                                       \
-  syntax.field.member = ts_language_field_id_for_name(                                    \
-      language, name, static_cast<uint32_t>(std::strlen(name)));                          \
-  if (syntax.field.member == 0)                                                           \
+#define FS_LOAD_FIELD(member, name)                                                            \
+  syntax.field.member =                                                                        \
+      ts_language_field_id_for_name(language, name, static_cast<uint32_t>(std::strlen(name))); \
+  if (syntax.field.member == 0)                                                                \
     absl::StrAppend(&syntax.missing, syntax.missing.empty() ? "" : ", ", "field " name);
   FS_PY_FIELDS(FS_LOAD_FIELD)
 #undef FS_LOAD_FIELD

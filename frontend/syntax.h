@@ -113,8 +113,12 @@ struct Syntax {
 // The grammar's ids, computed once (thread-safe static initialisation).
 const Syntax& GetSyntax();
 
-// 1-based range of a node.
+// Note: tree-sitter's node functions dereference the node, so every helper here accepts a null
+// node (an absent optional field) and answers "nothing".
+
+// 1-based range of a node (invalid for a null node).
 inline ir::SourceRange RangeOf(TSNode node) {
+  if (ts_node_is_null(node)) return {};
   const TSPoint start = ts_node_start_point(node);
   const TSPoint end = ts_node_end_point(node);
   return {start.row + 1, start.column + 1, end.row + 1, end.column + 1};
@@ -123,6 +127,7 @@ inline ir::SourceRange RangeOf(TSNode node) {
 // Range from the start of `first` to the end of `last`.
 inline ir::SourceRange RangeSpan(TSNode first, TSNode last) {
   ir::SourceRange range = RangeOf(first);
+  if (ts_node_is_null(last) || !range.valid()) return range;
   const TSPoint end = ts_node_end_point(last);
   range.end_line = end.row + 1;
   range.end_col = end.column + 1;
@@ -130,6 +135,7 @@ inline ir::SourceRange RangeSpan(TSNode first, TSNode last) {
 }
 
 inline absl::string_view TextOf(absl::string_view source, TSNode node) {
+  if (ts_node_is_null(node)) return {};
   const uint32_t begin = ts_node_start_byte(node);
   const uint32_t end = ts_node_end_byte(node);
   if (begin > end || end > source.size()) return {};
@@ -163,13 +169,19 @@ class CursorPool {
 // Iterates over the direct children of a node: `for (Children c(pool, n); c.Next();)`.
 class Children {
  public:
-  Children(CursorPool& pool, TSNode parent) : pool_(pool), cursor_(pool.Take(parent)) {}
-  ~Children() { pool_.Give(cursor_); }
+  Children(CursorPool& pool, TSNode parent)
+      : pool_(pool),
+        empty_(ts_node_is_null(parent)),
+        cursor_(empty_ ? TSTreeCursor{} : pool.Take(parent)) {}
+  ~Children() {
+    if (!empty_) pool_.Give(cursor_);
+  }
   Children(const Children&) = delete;
   Children& operator=(const Children&) = delete;
 
   // Moves to the next child (the first on the first call); false when there is none.
   bool Next() {
+    if (empty_) return false;
     if (!started_) {
       started_ = true;
       return ts_tree_cursor_goto_first_child(&cursor_);
@@ -189,6 +201,7 @@ class Children {
 
  private:
   CursorPool& pool_;
+  const bool empty_;  // iterating a null node: no children
   TSTreeCursor cursor_;
   bool started_ = false;
 };

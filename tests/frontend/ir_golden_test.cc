@@ -17,7 +17,7 @@ namespace {
 
 // Lowers `source`, runs the IR passes on every function, verifies them, and prints the functions
 // whose qualnames are listed.
-std::string LowerAndPrint(const std::string& source, const std::vector<std::string>& qualnames) {
+std::string LowerAndPrint(const std::vector<std::string>& qualnames, const std::string& source) {
   SourceFile file;
   file.path = "golden.py";
   file.module_name = "golden";
@@ -46,8 +46,8 @@ std::string LowerAndPrint(const std::string& source, const std::vector<std::stri
     EXPECT_TRUE(found) << qualname;
   }
   if (std::getenv("FLOPSCOPE_PRINT_GOLDEN") != nullptr) {
-    std::cout << "----- " << ::testing::UnitTest::GetInstance()->current_test_info()->name()
-              << "\n" << out << "-----\n";
+    std::cout << "----- " << ::testing::UnitTest::GetInstance()->current_test_info()->name() << "\n"
+              << out << "-----\n";
   }
   return out;
 }
@@ -62,14 +62,14 @@ size_t Count(const std::string& text, const std::string& needle) {
 }
 
 TEST(IrGolden, IfBothBranchesAssignOnePhi) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"pick"}, R"py(
 def pick(flag, a, b):
     if flag:
         x = a
     else:
         x = b
     return x
-)py", {"pick"});
+)py");
   EXPECT_EQ(Count(printed, "= phi "), 1u);
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.pick(flag, a, b) [kind=function, ssa, line 2]
@@ -90,15 +90,14 @@ function golden.pick(flag, a, b) [kind=function, ssa, line 2]
 )ir");
 }
 
-
 TEST(IrGolden, ForLoop) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"total"}, R"py(
 def total(xs):
     s = 0
     for x in xs:
         s += x
     return s
-)py", {"total"});
+)py");
   EXPECT_EQ(Count(printed, "= for_iter "), 1u);
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.total(xs) [kind=function, ssa, line 2]
@@ -123,14 +122,14 @@ function golden.total(xs) [kind=function, ssa, line 2]
 }
 
 TEST(IrGolden, NestedLoops) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"find"}, R"py(
 def find(grid, target):
     for i, row in enumerate(grid):
         for v in row:
             if v == target:
                 return i
     return -1
-)py", {"find"});
+)py");
   EXPECT_EQ(Count(printed, "  loop "), 2u);
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.find(grid, target) [kind=function, ssa, line 2]
@@ -173,12 +172,12 @@ function golden.find(grid, target) [kind=function, ssa, line 2]
 }
 
 TEST(IrGolden, WithBlock) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"evaluate"}, R"py(
 def evaluate(model, batch):
     with torch.no_grad():
         out = model(batch)
     return out
-)py", {"evaluate"});
+)py");
   EXPECT_EQ(Count(printed, "with_exit "), 2u);  // normal exit and exception cleanup
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.evaluate(model, batch) [kind=function, ssa, line 2]
@@ -206,14 +205,14 @@ function golden.evaluate(model, batch) [kind=function, ssa, line 2]
 }
 
 TEST(IrGolden, TryFinally) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"run"}, R"py(
 def run(f):
     try:
         r = f()
     finally:
         release()
     return r
-)py", {"run"});
+)py");
   EXPECT_EQ(Count(printed, "load_var global \"release\""), 2u);  // normal and exceptional copy
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.run(f) [kind=function, ssa, line 2]
@@ -239,10 +238,10 @@ function golden.run(f) [kind=function, ssa, line 2]
 }
 
 TEST(IrGolden, Comprehension) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"squares", "squares.<listcomp1>"}, R"py(
 def squares(xs):
     return [x * x for x in xs if x]
-)py", {"squares", "squares.<listcomp1>"});
+)py");
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.squares(xs) [kind=function, ssa, line 2]
   parent 
@@ -279,7 +278,7 @@ function golden.squares.<listcomp1>(.0) [kind=comprehension, ssa, line 3]
 }
 
 TEST(IrGolden, MatchStatement) {
-  const std::string printed = LowerAndPrint(R"py(
+  const std::string printed = LowerAndPrint({"area"}, R"py(
 def area(shape):
     match shape:
         case Circle(r=radius):
@@ -289,7 +288,7 @@ def area(shape):
         case _:
             a = 0
     return a
-)py", {"area"});
+)py");
   EXPECT_EQ(Count(printed, "= phi "), 1u);
   EXPECT_EQ("\n" + printed, R"ir(
 function golden.area(shape) [kind=function, ssa, line 2]

@@ -19,10 +19,10 @@ using ::flopscope::frontend::testing::Fn;
 using ::flopscope::frontend::testing::LowerSource;
 using ::flopscope::frontend::testing::One;
 using ::flopscope::frontend::testing::Operand;
-using ::testing::Contains;
-using ::testing::ElementsAre;
 using ir::BlockId;
 using ir::Opcode;
+using ::testing::Contains;
+using ::testing::ElementsAre;
 
 const ir::Instr& Terminator(const ir::Function& fn, BlockId block) {
   return fn.instr(fn.block(block).instrs.back());
@@ -192,8 +192,8 @@ def f():
   }
   EXPECT_EQ(bare_raises, 2);
   EXPECT_TRUE(Reaches(fn, body, BlockOf(fn, Find(fn, Opcode::kLoadVar, "after")[0])));
-  EXPECT_TRUE(fn.block(BlockOf(fn, Find(fn, Opcode::kLoadVar, "after")[0]))
-                  .exception_targets.empty());
+  EXPECT_TRUE(
+      fn.block(BlockOf(fn, Find(fn, Opcode::kLoadVar, "after")[0])).exception_targets.empty());
 }
 
 TEST(LowerExceptions, ReturnAndBreakRunFinallyCopies) {

@@ -18,11 +18,11 @@ using ::flopscope::frontend::testing::LowerSource;
 using ::flopscope::frontend::testing::One;
 using ::flopscope::frontend::testing::Operand;
 using ::flopscope::frontend::testing::Scopes;
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using ir::FunctionKind;
 using ir::Opcode;
 using ir::VarScope;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 TEST(LowerDefinitions, FunctionsClassesAndQualnames) {
   const ir::ModuleUnit unit = LowerSource(R"py(
@@ -149,7 +149,7 @@ async def f(a, /, b: int = 1, *args, c, d=2, **kw) -> int:
   ASSERT_EQ(f.params.size(), 6u);
   const std::vector<std::string> names = {"a", "b", "args", "c", "d", "kw"};
   const std::vector<ir::ParamKind> kinds = {
-      ir::ParamKind::kPositionalOnly, ir::ParamKind::kPositional, ir::ParamKind::kVarArgs,
+      ir::ParamKind::kPositionalOnly, ir::ParamKind::kPositional,  ir::ParamKind::kVarArgs,
       ir::ParamKind::kKeywordOnly,    ir::ParamKind::kKeywordOnly, ir::ParamKind::kVarKeywords};
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(f.params[i].name, names[i]);
@@ -344,8 +344,8 @@ TEST(LowerExpressions, CallArgumentKinds) {
 }
 
 TEST(LowerExpressions, KwargsDictLiteralStaysVisible) {
-  const ir::ModuleUnit unit = LowerSource(
-      "kw = {'torch_dtype': torch.float16, **base}\nload(name, **kw)\n");
+  const ir::ModuleUnit unit =
+      LowerSource("kw = {'torch_dtype': torch.float16, **base}\nload(name, **kw)\n");
   const ir::Function& fn = unit.functions[0];
   ASSERT_EQ(Find(fn, Opcode::kBuildDict).size(), 1u);
   const ir::Instr& dict = fn.instr(Find(fn, Opcode::kBuildDict)[0]);
@@ -438,8 +438,8 @@ TEST(LowerExpressions, StarredAssignmentAndUnpacking) {
 }
 
 TEST(LowerExpressions, StringsAndFStrings) {
-  const ir::ModuleUnit unit = LowerSource(
-      "a = 'gpt2-xl'\nb = f\"{name}-{size:>{w}}b\"\nc = b'raw'\nd = 'x' 'y'\ne = 1j\n");
+  const ir::ModuleUnit unit =
+      LowerSource("a = 'gpt2-xl'\nb = f\"{name}-{size:>{w}}b\"\nc = b'raw'\nd = 'x' 'y'\ne = 1j\n");
   const ir::Function& fn = unit.functions[0];
   const ir::Instr& a = fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "a"), 0));
   EXPECT_EQ(a.text, "gpt2-xl");
@@ -450,13 +450,13 @@ TEST(LowerExpressions, StringsAndFStrings) {
   ASSERT_EQ(fn.instr(b).operands.size(), 3u);
   EXPECT_EQ(fn.instr(Operand(fn, b, 0)).text, "name");
   EXPECT_EQ(fn.instr(Operand(fn, b, 2)).text, "w");
-  EXPECT_EQ(static_cast<ir::ConstKind>(
-                fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "c"), 0)).aux),
-            ir::ConstKind::kBytes);
+  EXPECT_EQ(
+      static_cast<ir::ConstKind>(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "c"), 0)).aux),
+      ir::ConstKind::kBytes);
   EXPECT_EQ(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "d"), 0)).text, "xy");
-  EXPECT_EQ(static_cast<ir::ConstKind>(
-                fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "e"), 0)).aux),
-            ir::ConstKind::kComplex);
+  EXPECT_EQ(
+      static_cast<ir::ConstKind>(fn.instr(Operand(fn, One(fn, Opcode::kStoreVar, "e"), 0)).aux),
+      ir::ConstKind::kComplex);
 }
 
 TEST(LowerExpressions, SubscriptsAndSlices) {
@@ -468,8 +468,7 @@ TEST(LowerExpressions, SubscriptsAndSlices) {
   ASSERT_EQ(fn.instr(key).op, Opcode::kBuildTuple);
   const ir::InstrId second = Operand(fn, key, 1);
   ASSERT_EQ(fn.instr(second).op, Opcode::kBuildSlice);
-  EXPECT_EQ(static_cast<ir::ConstKind>(fn.instr(Operand(fn, second, 0)).aux),
-            ir::ConstKind::kNone);
+  EXPECT_EQ(static_cast<ir::ConstKind>(fn.instr(Operand(fn, second, 0)).aux), ir::ConstKind::kNone);
   EXPECT_EQ(fn.instr(Operand(fn, second, 2)).text, "3");
 }
 

@@ -69,8 +69,8 @@ inline std::vector<ir::InstrId> Find(const ir::Function& fn, ir::Opcode op,
 // The single instruction with this opcode and text; fails the test unless exactly one.
 inline ir::InstrId One(const ir::Function& fn, ir::Opcode op, const std::string& text) {
   const std::vector<ir::InstrId> found = Find(fn, op, text);
-  EXPECT_EQ(found.size(), 1u) << "expected one " << ir::OpcodeName(op) << " \"" << text
-                              << "\" in " << fn.qualname;
+  EXPECT_EQ(found.size(), 1u) << "expected one " << ir::OpcodeName(op) << " \"" << text << "\" in "
+                              << fn.qualname;
   return found.empty() ? ir::InstrId() : found[0];
 }
 
@@ -79,9 +79,7 @@ inline ir::InstrId Operand(const ir::Function& fn, ir::InstrId id, size_t index)
   return fn.instr(id).operands[index];
 }
 
-inline ir::VarScope ScopeOf(const ir::Instr& instr) {
-  return static_cast<ir::VarScope>(instr.aux);
-}
+inline ir::VarScope ScopeOf(const ir::Instr& instr) { return static_cast<ir::VarScope>(instr.aux); }
 
 // Scopes of every LoadVar/StoreVar of `name` with opcode `op`.
 inline std::vector<ir::VarScope> Scopes(const ir::Function& fn, ir::Opcode op,

@@ -82,6 +82,11 @@ TEST(SyntaxErrors, BreakOutsideLoopIsReported) {
   EXPECT_THAT(unit.module.problems[0].message, HasSubstr("break outside loop"));
 }
 
+TEST(SyntaxErrors, PythonTwoStatementsAreReported) {
+  const ir::ModuleUnit unit = LowerText("print 'x'\nexec code in scope\nprint('fine')\n");
+  EXPECT_EQ(CountProblems(unit, ir::Problem::Kind::kSyntaxError), 2);
+}
+
 TEST(SyntaxErrors, CleanFileHasNoProblems) {
   const ir::ModuleUnit unit = LowerText("import os\n\ndef f(x):\n    return os.path.join(x)\n");
   EXPECT_TRUE(unit.module.problems.empty());

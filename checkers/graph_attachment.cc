@@ -1,0 +1,216 @@
+#include "checkers/graph_attachment.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "dataflow/support/backward_reach.h"
+#include "checkers/tensor_rule_support.h"
+#include "dataflow/support/def_use.h"
+
+namespace flopscope::checkers::tensor_rules {
+namespace {
+
+using dataflow::AbstractValue;
+using dataflow::ContextId;
+using ir::Opcode;
+
+constexpr int kMaxDepth = 14;
+
+template <size_t N>
+bool In(const absl::string_view (&table)[N], absl::string_view s) {
+  return std::find(std::begin(table), std::end(table), s) != std::end(table);
+}
+
+// Attributes whose value carries no graph of the object.
+constexpr absl::string_view kCutAttributes[] = {"grad",  "data",    "shape",   "ndim",
+                                                "dtype", "device",  "is_cuda", "is_leaf",
+                                                "requires_grad"};
+// Tensor methods whose result has no graph: Python data, indices, booleans, sizes.
+constexpr absl::string_view kCutMethods[] = {
+    "detach", "detach_", "item",  "tolist", "numpy", "argmax", "argmin", "argsort",
+    "nonzero", "size",   "dim",   "numel",  "long",  "int",    "bool",   "eq",
+    "ne",     "gt",      "lt",    "ge",     "le",    "isnan",  "isinf",  "any",
+    "all",    "equal",   "count_nonzero", "data_ptr", "stride", "__len__"};
+// Builtins that turn a tensor into Python data.
+constexpr absl::string_view kCutFunctions[] = {
+    "<builtin>.float", "<builtin>.int",  "<builtin>.bool",       "<builtin>.str",
+    "<builtin>.len",   "<builtin>.repr", "<builtin>.round",      "<builtin>.print",
+    "<builtin>.hash",  "<builtin>.id",   "<builtin>.isinstance", "<builtin>.type"};
+
+bool IsLossFunction(absl::string_view qualified) {
+  return absl::StartsWith(qualified, "torch.nn.functional.") &&
+         (absl::StrContains(qualified, "loss") || absl::StrContains(qualified, "entropy") ||
+          absl::EndsWith(qualified, "nll_loss") || absl::EndsWith(qualified, "kl_div") ||
+          absl::EndsWith(qualified, "mse_loss"));
+}
+
+}  // namespace
+
+GraphAttachment::GraphAttachment(const CheckContext& ctx) : ctx_(ctx) {
+  for (const dataflow::ForwardCall& call : ctx.analysis().forward_calls()) {
+    forwards_[{call.fn.value(), call.site.value(), call.context}] = &call;
+  }
+}
+
+GraphAttachment::Result GraphAttachment::Of(ir::FuncId fn, ContextId context,
+                                            ir::InstrId value) const {
+  absl::flat_hash_set<Key> seen;
+  return Walk(fn, context, value, 0, seen);
+}
+
+GraphAttachment::Result GraphAttachment::Walk(ir::FuncId fn, ContextId context,
+                                              ir::InstrId value, int depth,
+                                              absl::flat_hash_set<Key>& seen) const {
+  if (depth > kMaxDepth || !value.valid() ||
+      !seen.insert(Key{fn.value(), value.value(), context}).second) {
+    return {};
+  }
+  const dataflow::Analysis& analysis = ctx_.analysis();
+  const AbstractValue v = analysis.ValueIn(context, value);
+  if (v.IsBottom()) return {};
+  if (v.grad.DefinitelyAttached() && !v.kinds.IsTop() && v.MayBe(dataflow::kKindTensor)) {
+    Result r;
+    r.attached = true;
+    r.is_loss = v.kinds.Has(dataflow::kKindLoss);
+    return r;
+  }
+  if (v.grad.DefinitelyDetached()) return {};
+  if (!v.kinds.IsTop() && !v.MayBe(dataflow::kKindTensor)) return {};
+
+  const ir::Function& f = ctx_.program().function(fn);
+  const ir::Instr& instr = f.instr(value);
+  switch (instr.op) {
+    case Opcode::kCall:
+      return FromCall(fn, context, value, depth, seen);
+    case Opcode::kLoadAttr: {
+      if (instr.operands.empty() || In(kCutAttributes, instr.text)) return {};
+      Result r = Walk(fn, context, instr.operands[0], depth + 1, seen);
+      if (r.attached && instr.text == "loss") r.is_loss = true;
+      return r;
+    }
+    case Opcode::kLoadSubscript:
+      return instr.operands.empty() ? Result{}
+                                    : Walk(fn, context, instr.operands[0], depth + 1, seen);
+    case Opcode::kUnaryOp:
+      if (instr.text == "not" || instr.operands.empty()) return {};
+      return Walk(fn, context, instr.operands[0], depth + 1, seen);
+    case Opcode::kBinaryOp:
+    case Opcode::kInplaceOp:
+    case Opcode::kPhi:
+      for (ir::InstrId op : instr.operands) {
+        Result r = Walk(fn, context, op, depth + 1, seen);
+        if (r.attached) return r;
+      }
+      return {};
+    case Opcode::kParam:
+      return FromParam(fn, context, value, depth, seen);
+    default:
+      return {};
+  }
+}
+
+GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId context,
+                                                  ir::InstrId call, int depth,
+                                                  absl::flat_hash_set<Key>& seen) const {
+  const dataflow::Analysis& analysis = ctx_.analysis();
+  const ir::Function& f = ctx_.program().function(fn);
+  const ir::Instr& instr = f.instr(call);
+  if (instr.operands.empty()) return {};
+
+  // A forward pass the analysis saw, whose result it left unknown (model of unknown origin).
+  if (auto it = forwards_.find(Key{fn.value(), call.value(), context}); it != forwards_.end()) {
+    const dataflow::ForwardCall& event = *it->second;
+    if (event.is_generate || !event.mode.MayBeEnabled()) return {};
+    ir::InstrId model = instr.operands[0];
+    const ir::Instr& callee = f.instr(model);
+    if (callee.op == Opcode::kLoadAttr && callee.text == "forward" && !callee.operands.empty()) {
+      model = callee.operands[0];
+    }
+    AbstractValue typed = analysis.ValueIn(context, model);
+    typed.sites = typed.sites.IsTop() ? event.model_sites : typed.sites.Join(event.model_sites);
+    const ModelEvidence evidence = ModelEvidenceFor(ctx_, fn, model, typed, call);
+    Result r;
+    r.attached = true;
+    r.derived = true;
+    r.forward_fn = fn;
+    r.forward_site = call;
+    r.evidence = evidence.text;
+    if (evidence.strength != Evidence::kNone) return r;
+    // No typing from its members or name, but its output is backpropagated: only a
+    // differentiable module's output has a graph to run backward() on.
+    for (const dataflow::ContextPath& path : analysis.PathsTo(context, 4)) {
+      bool exhausted = false;
+      if (ctx_.backward_reach().ReachesBackward({fn, call}, CallString(path), &exhausted)) {
+        const std::string name = ExprName(f, model);
+        r.evidence = absl::StrCat("`", name.empty() ? "the callee" : name,
+                                  "` of unknown origin, typed from use: its output is "
+                                  "backpropagated");
+        return r;
+      }
+    }
+    return {};
+  }
+
+  // In-repo callees: what they return in the contexts this call created.
+  const std::vector<ir::FuncId> callees = ctx_.call_graph().CalleesAt(fn, call);
+  if (!callees.empty()) {
+    for (ir::FuncId g : callees) {
+      for (ContextId inner : analysis.ContextsOf(g)) {
+        bool matched = false;
+        for (const dataflow::ContextPath& path : analysis.PathsTo(inner, 8)) {
+          matched = matched || (!path.empty() && path.back().caller == fn &&
+                                path.back().site == call && path.back().caller_context == context);
+        }
+        if (!matched) continue;
+        for (ir::InstrId ret : ctx_.def_use().Returns(g)) {
+          Result r = Walk(g, inner, ret, depth + 1, seen);
+          if (r.attached) return r;
+        }
+      }
+    }
+    return {};
+  }
+
+  const std::string qualified = ctx_.resolver().QualifiedName(fn, instr.operands[0]);
+  const ir::Instr& callee = f.instr(instr.operands[0]);
+  if (qualified.empty() && callee.op == Opcode::kLoadAttr && !callee.operands.empty()) {
+    // A method of a value: tensor methods keep the graph unless they yield Python data.
+    if (In(kCutMethods, callee.text)) return {};
+    return Walk(fn, context, callee.operands[0], depth + 1, seen);
+  }
+  if (qualified.empty() || In(kCutFunctions, qualified)) return {};
+  // An external function of tensors (a loss, torch.cat of tensors, arithmetic helpers).
+  for (size_t i = 1; i < instr.operands.size(); ++i) {
+    Result r = Walk(fn, context, instr.operands[i], depth + 1, seen);
+    if (!r.attached) continue;
+    if (IsLossFunction(qualified)) r.is_loss = true;
+    return r;
+  }
+  return {};
+}
+
+GraphAttachment::Result GraphAttachment::FromParam(ir::FuncId fn, ContextId context,
+                                                   ir::InstrId param, int depth,
+                                                   absl::flat_hash_set<Key>& seen) const {
+  const dataflow::Analysis& analysis = ctx_.analysis();
+  const dataflow::support::DefUse& du = ctx_.def_use();
+  const auto index = static_cast<uint32_t>(ctx_.program().function(fn).instr(param).aux);
+  for (const dataflow::ContextPath& path : analysis.PathsTo(context, 4)) {
+    if (path.empty()) continue;
+    const dataflow::CallStep& step = path.back();
+    const ir::Instr& call = ctx_.program().function(step.caller).instr(step.site);
+    if (call.op != Opcode::kCall) continue;
+    for (uint32_t i = 1; i < call.operands.size(); ++i) {
+      for (const dataflow::support::ParamBinding& b : du.BindOperand({step.caller, step.site}, i)) {
+        if (b.callee != fn || b.param_index != index) continue;
+        Result r = Walk(step.caller, step.caller_context, call.operands[i], depth + 1, seen);
+        if (r.attached) return r;
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace flopscope::checkers::tensor_rules

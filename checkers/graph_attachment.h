@@ -1,0 +1,61 @@
+// Whether a tensor value holds an autograd graph in one calling context, for FS304 and FS402.
+//
+// The analysis's Attachment fact answers when it is known. It is unknown (Top) for outputs of a
+// model whose origin the analysis could not follow (a parameter of a function nobody in the
+// repository calls, typed only from its use): calling such a value yields an unknown result. For
+// those, this unit derives attachment from the analysis's other facts: the value is computed (by
+// attribute reads, indexing, arithmetic, tensor methods, external functions such as losses,
+// in-repo calls that return it, arguments bound to parameters) from a forward-pass event of that
+// context that ran with grad enabled, on a callee that some use types as a model, and nothing on
+// the way cuts the graph (`.detach()`, `.item()`, `.tolist()`, `.numpy()`, `.grad`, `.data`,
+// integer/boolean results, `float()`/`len()`...). Such a result is marked `derived`, and its
+// evidence says what the model typing rests on.
+//
+// Users: checkers/fs304_*.cc, checkers/fs402_*.cc.
+#ifndef FLOPSCOPE_CHECKERS_GRAPH_ATTACHMENT_H_
+#define FLOPSCOPE_CHECKERS_GRAPH_ATTACHMENT_H_
+
+#include <string>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "checkers/check_context.h"
+#include "dataflow/analysis.h"
+#include "ir/ir.h"
+
+namespace flopscope::checkers::tensor_rules {
+
+class GraphAttachment {
+ public:
+  // Indexes the forward-pass events of the analysis once.
+  explicit GraphAttachment(const CheckContext& ctx);
+
+  struct Result {
+    bool attached = false;
+    bool derived = false;   // derived here rather than the analysis's own fact
+    bool is_loss = false;   // the analysis knows it is a loss, or it comes from `.loss`/a loss fn
+    ir::FuncId forward_fn;  // derived: the forward pass that produced it
+    ir::InstrId forward_site;
+    std::string evidence;   // derived: what typing the model rests on
+  };
+
+  // Attachment of SSA value `value` of `fn` when `fn` runs in `context`.
+  Result Of(ir::FuncId fn, dataflow::ContextId context, ir::InstrId value) const;
+
+ private:
+  using Key = std::tuple<int32_t, int32_t, int32_t>;  // fn, instr, context
+  Result Walk(ir::FuncId fn, dataflow::ContextId context, ir::InstrId value, int depth,
+              absl::flat_hash_set<Key>& seen) const;
+  Result FromCall(ir::FuncId fn, dataflow::ContextId context, ir::InstrId call, int depth,
+                  absl::flat_hash_set<Key>& seen) const;
+  Result FromParam(ir::FuncId fn, dataflow::ContextId context, ir::InstrId param, int depth,
+                   absl::flat_hash_set<Key>& seen) const;
+
+  const CheckContext& ctx_;
+  absl::flat_hash_map<Key, const dataflow::ForwardCall*> forwards_;
+};
+
+}  // namespace flopscope::checkers::tensor_rules
+
+#endif  // FLOPSCOPE_CHECKERS_GRAPH_ATTACHMENT_H_
