@@ -228,7 +228,16 @@ void DefUse::IndexCallSites() {
   for (const ir::Function& fn : program_.functions()) {
     for (const ir::CallEdge& edge : calls_.Callees(fn.id)) {
       if (edge.kind == ir::EdgeKind::kCallback || !edge.callee.valid()) continue;
-      call_sites_[edge.callee.index()].push_back(CallSite{edge.caller, edge.site});
+      if (!edge.site.valid() || edge.site.index() >= fn.instrs.size() ||
+          fn.instr(edge.site).op != ir::Opcode::kCall) {
+        continue;
+      }
+      const CallSite site{edge.caller, edge.site};
+      call_sites_[edge.callee.index()].push_back(site);
+      absl::InlinedVector<CallTarget, 1>& targets = targets_[site];
+      bool seen = false;
+      for (const CallTarget& t : targets) seen = seen || t.callee == edge.callee;
+      if (!seen) targets.push_back(CallTarget{edge.callee, edge.kind, ImplicitArgs(site, edge)});
     }
   }
   for (std::vector<CallSite>& sites : call_sites_) {
@@ -277,23 +286,10 @@ uint8_t DefUse::ImplicitArgs(CallSite call, const ir::CallEdge& edge) const {
   return 1;
 }
 
-std::vector<CallTarget> DefUse::TargetsAt(CallSite call) const {
-  std::vector<CallTarget> out;
-  const ir::Function& caller = program_.function(call.caller);
-  if (!call.site.valid() || call.site.index() >= caller.instrs.size() ||
-      caller.instr(call.site).op != ir::Opcode::kCall) {
-    return out;
-  }
-  const std::vector<ir::CallEdge>& edges = calls_.Callees(call.caller);
-  auto it = std::lower_bound(edges.begin(), edges.end(), call.site,
-                             [](const ir::CallEdge& e, ir::InstrId s) { return e.site < s; });
-  for (; it != edges.end() && it->site == call.site; ++it) {
-    if (it->kind == ir::EdgeKind::kCallback || !it->callee.valid()) continue;
-    bool seen = false;
-    for (const CallTarget& t : out) seen = seen || t.callee == it->callee;
-    if (!seen) out.push_back(CallTarget{it->callee, it->kind, ImplicitArgs(call, *it)});
-  }
-  return out;
+absl::Span<const CallTarget> DefUse::TargetsAt(CallSite call) const {
+  auto it = targets_.find(call);
+  if (it == targets_.end()) return {};
+  return it->second;
 }
 
 ir::InstrId DefUse::Receiver(CallSite call) const {

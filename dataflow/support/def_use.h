@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/types/span.h"
 #include "dataflow/support/local_uses.h"
 #include "ir/call_graph.h"
@@ -106,7 +107,7 @@ class DefUse {
   // In-repo functions a Call may run, except callbacks (a function passed as an argument runs
   // elsewhere, its parameters do not bind to this call's arguments). Empty for other
   // instructions and external calls.
-  std::vector<CallTarget> TargetsAt(CallSite call) const;
+  absl::Span<const CallTarget> TargetsAt(CallSite call) const;
   // Call sites that may run `callee` (same exclusion of callback edges), sorted, no duplicates.
   absl::Span<const CallSite> CallSitesOf(ir::FuncId callee) const {
     return call_sites_[callee.index()];
@@ -177,6 +178,8 @@ class DefUse {
   std::vector<std::vector<ir::InstrId>> returns_;
   std::vector<std::vector<ir::InstrId>> yields_;
   std::vector<std::vector<CallSite>> call_sites_;
+  // Targets of every call site with an in-repo, non-callback target, computed once.
+  absl::flat_hash_map<CallSite, absl::InlinedVector<CallTarget, 1>> targets_;
   std::vector<Location> locations_;
   absl::flat_hash_map<Key, LocationId> location_index_;
   std::vector<std::vector<ValueRef>> stores_;

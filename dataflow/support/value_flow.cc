@@ -202,7 +202,7 @@ class Walker {
 
   bool ExpandCallSources(int32_t index, const FlowState& state, ValueRef v) {
     const CallSite site{v.fn, v.value};
-    const std::vector<CallTarget> targets = du_.TargetsAt(site);
+    const absl::Span<const CallTarget> targets = du_.TargetsAt(site);
     if (targets.empty()) {
       // `d.setdefault(k, [])`, `d.get(k)`, `d[k]` via __getitem__: the receiver's item.
       const absl::string_view method = du_.MethodName(site);
@@ -355,7 +355,7 @@ class Walker {
       if (content || !Derives(kDeriveMethodResult)) return false;
       return Emit(index, FlowNode::Value(call), FlowStep::kDerived, call, state.calls);
     }
-    const std::vector<CallTarget> targets = du_.TargetsAt(site);
+    const absl::Span<const CallTarget> targets = du_.TargetsAt(site);
     if (!targets.empty()) {
       Calls inner = state.calls;
       inner.push_back(site);
