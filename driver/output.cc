@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "checkers/check_context.h"
+#include "dataflow/analysis.h"
 #include "driver/report_json.h"
 #include "driver/report_text.h"
 #include "driver/rules_doc.h"
@@ -62,6 +63,22 @@ Report BuildReport(const Pipeline& pipeline, const checkers::CheckContext& ctx,
   for (const DiscoveredFile& file : pipeline.analyzed_files()) report.files.push_back(file.path);
   for (const ir::Problem& problem : pipeline.Notifications()) {
     report.notifications.push_back(Notification::FromProblem(problem));
+  }
+  // Where the analysis gave up (work budget spent), findings may be missing: say so. Only when
+  // rules ran, since otherwise nothing asked for the analysis and it was never built.
+  if (!rules.empty()) {
+    for (const dataflow::Notification& problem : ctx.analysis().notifications()) {
+      Notification n;
+      n.level = Notification::Level::kWarning;
+      n.id = "analysis-incomplete";
+      if (problem.fn.valid()) {
+        const ir::Function& fn = ctx.program().function(problem.fn);
+        n.path = ctx.program().module(fn.module).path;
+        n.range = fn.range;
+      }
+      n.message = problem.message;
+      report.notifications.push_back(std::move(n));
+    }
   }
   report.root = root;
   return report;
