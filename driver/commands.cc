@@ -156,6 +156,8 @@ absl::StatusOr<int> RunCommand(const Options& options, std::ostream& out, std::o
       return RunIr(options, out, err);
     case Options::Command::kCallGraph:
       return RunCallGraph(options, out, err);
+    case Options::Command::kFacts:
+      return RunFacts(options, out, err);
     case Options::Command::kRule:
       return RunRuleCommand(checkers::Registry::Default(), options.rule, options.all_rules, out);
   }

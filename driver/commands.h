@@ -25,6 +25,12 @@ namespace flopscope::driver {
 [[nodiscard]] absl::StatusOr<int> RunCallGraph(const Options& options, std::ostream& out,
                                                std::ostream& err);
 
+// `facts FILE:LINE`: analyzes the whole program around FILE (the --root, else the top of the
+// package tree enclosing FILE, else the git work tree holding a script, else FILE's directory)
+// and prints dataflow::DescribeFactsAtLine for that line. Defined in facts_command.cc.
+[[nodiscard]] absl::StatusOr<int> RunFacts(const Options& options, std::ostream& out,
+                                           std::ostream& err);
+
 // Dispatches on options.command.
 [[nodiscard]] absl::StatusOr<int> RunCommand(const Options& options, std::ostream& out,
                                              std::ostream& err);

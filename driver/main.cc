@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "dot"}));
   AddCommonOptions(*callgraph, options);
 
+  CLI::App* facts = app.add_subcommand(
+      "facts", "print what the analysis knows about the values used on one line, and why");
+  facts->add_option("location", options.facts_location, "FILE:LINE")->required();
+  AddCommonOptions(*facts, options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -78,6 +83,7 @@ int main(int argc, char** argv) {
   if (ir->parsed()) options.command = Options::Command::kIr;
   if (callgraph->parsed()) options.command = Options::Command::kCallGraph;
   if (rule->parsed()) options.command = Options::Command::kRule;
+  if (facts->parsed()) options.command = Options::Command::kFacts;
 
   const absl::StatusOr<int> exit_code =
       flopscope::driver::RunCommand(options, std::cout, std::cerr);

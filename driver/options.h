@@ -10,7 +10,7 @@
 namespace flopscope::driver {
 
 struct Options {
-  enum class Command { kCheck, kIr, kCallGraph, kRule };
+  enum class Command { kCheck, kIr, kCallGraph, kRule, kFacts };
   Command command = Command::kCheck;
 
   std::vector<std::string> paths;   // files and directories (`ir`: exactly one file)
@@ -32,6 +32,9 @@ struct Options {
 
   // callgraph
   std::string graph_format = "json";  // --format json|dot
+
+  // facts
+  std::string facts_location;  // FILE:LINE
 };
 
 }  // namespace flopscope::driver

@@ -1,6 +1,9 @@
+#include <unistd.h>
+
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "driver/json.h"
 #include "driver/output.h"
 #include "driver/report_json.h"
@@ -85,7 +88,8 @@ TEST(OutputTest, FormatNamesAndWritingToAFile) {
   std::ostringstream out;
   ASSERT_TRUE(WriteReport(SampleReport(), OutputFormat::kJson, "", out).ok());
   EXPECT_TRUE(json::Parse(out.str()).ok());
-  std::string path = ::testing::TempDir() + "/flopscope_report_test.sarif";
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/flopscope_report_test_", getpid(), ".sarif");
   std::ostringstream unused;
   ASSERT_TRUE(WriteReport(SampleReport(), OutputFormat::kSarif, path, unused).ok());
   EXPECT_TRUE(unused.str().empty());

@@ -43,15 +43,20 @@ std::string ReadFile(const fs::path& path) {
 
 // Runs a shell command line (arguments already quoted), capturing its output.
 ShellRun Shell(const std::string& command) {
-  fs::path log = fs::path(::testing::TempDir()) / absl::StrCat("sarif_validate_", getpid(), ".log");
-  int status = std::system(absl::StrCat(command, " </dev/null >", Quote(log.string()), " 2>&1").c_str());
+  fs::path log =
+      fs::path(::testing::TempDir()) / absl::StrCat("sarif_validate_", getpid(), ".log");
+  int status =
+      std::system(absl::StrCat(command, " </dev/null >", Quote(log.string()), " 2>&1").c_str());
   ShellRun run;
   if (status != -1 && WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
   run.output = ReadFile(log);
   return run;
 }
 
-fs::path TempFile(const std::string& name) { return fs::path(::testing::TempDir()) / name; }
+// Per process: ctest runs each test in its own process, possibly in parallel.
+fs::path TempFile(const std::string& name) {
+  return fs::path(::testing::TempDir()) / absl::StrCat("flopscope_", getpid(), "_", name);
+}
 
 void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
