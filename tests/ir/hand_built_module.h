@@ -69,15 +69,17 @@ class HandBuiltModule {
   // values already emitted in `parent`, outermost first. Returns the new function's index.
   int Def(int parent, const std::string& name, std::vector<std::string> params = {},
           std::vector<InstrId> decorators = {}, bool bind = true) {
-    const Function& p = fn(parent);
+    // Copies, not references: NewFunction may reallocate the function vector.
+    const FunctionKind parent_kind = fn(parent).kind;
+    const ClassId parent_class = fn(parent).class_of_body;
     std::string qualname = name;
-    if (p.kind != FunctionKind::kModule) qualname = p.qualname + "." + name;
+    if (parent_kind != FunctionKind::kModule) qualname = fn(parent).qualname + "." + name;
     const int index = NewFunction(FunctionKind::kFunction, name, qualname, parent);
     for (std::string& param : params) fn(index).params.push_back({std::move(param)});
     fn(index).decorators = decorators;
-    if (p.kind == FunctionKind::kClassBody) {
-      fn(index).method_of = p.class_of_body;
-      unit_.classes[p.class_of_body.index()].methods[name] = FuncId(index);
+    if (parent_kind == FunctionKind::kClassBody) {
+      fn(index).method_of = parent_class;
+      unit_.classes[parent_class.index()].methods[name] = FuncId(index);
     }
     InstrId value = Emit(parent, Opcode::kMakeFunction, {}, {}, index);
     fn(index).definition = value;
