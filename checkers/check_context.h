@@ -32,6 +32,7 @@ class CallPaths;
 class BackwardReach;
 class HookHandles;
 class ExclusiveBranches;
+class Liveness;
 }  // namespace flopscope::dataflow::support
 
 namespace flopscope::checkers {
@@ -60,6 +61,7 @@ class CheckContext {
   const dataflow::support::BackwardReach& backward_reach() const;
   const dataflow::support::HookHandles& hook_handles() const;
   const dataflow::support::ExclusiveBranches& exclusive_branches() const;
+  const dataflow::support::Liveness& liveness() const;
 
   // --- Helpers that turn IR positions into report locations. ---
 
@@ -99,6 +101,8 @@ class CheckContext {
   mutable std::shared_ptr<const dataflow::support::HookHandles> hook_handles_;
   mutable std::once_flag exclusive_branches_once_;
   mutable std::shared_ptr<const dataflow::support::ExclusiveBranches> exclusive_branches_;
+  mutable std::once_flag liveness_once_;
+  mutable std::shared_ptr<const dataflow::support::Liveness> liveness_;
 };
 
 }  // namespace flopscope::checkers

@@ -12,6 +12,7 @@
 #include "dataflow/support/def_use.h"
 #include "dataflow/support/exclusive_branches.h"
 #include "dataflow/support/hook_handles.h"
+#include "dataflow/support/liveness.h"
 
 namespace flopscope::checkers {
 
@@ -20,6 +21,7 @@ using dataflow::support::CallPaths;
 using dataflow::support::DefUse;
 using dataflow::support::ExclusiveBranches;
 using dataflow::support::HookHandles;
+using dataflow::support::Liveness;
 
 const dataflow::Analysis& CheckContext::analysis() const {
   std::call_once(analysis_once_, [this] {
@@ -70,6 +72,15 @@ const ExclusiveBranches& CheckContext::exclusive_branches() const {
     exclusive_branches_ = std::make_shared<const ExclusiveBranches>(du);
   });
   return *exclusive_branches_;
+}
+
+const Liveness& CheckContext::liveness() const {
+  std::call_once(liveness_once_, [this] {
+    const DefUse& du = def_use();
+    std::lock_guard<std::mutex> lock(build_mu_);
+    liveness_ = std::make_shared<const Liveness>(du);
+  });
+  return *liveness_;
 }
 
 }  // namespace flopscope::checkers

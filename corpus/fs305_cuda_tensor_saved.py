@@ -47,7 +47,9 @@ def save_steering_vector(model, tokenizer, positive, negative, layer, path):
     torch.save(direction / direction.norm(), path)  # expect: FS305
 
 
-# Direct: the state dict of a probe trained on the GPU holds cuda tensors.
+# Judgment call: the state dict of a probe trained on the GPU holds cuda tensors, but it is a
+# dict, and issue 4 calls a save that only ever receives dicts clean. A finding is neither
+# required nor wrong (flopscope reports it with medium confidence).
 def train_and_save_probe(features, labels, path, epochs=100):
     features, labels = features.to(DEVICE), labels.to(DEVICE)
     probe = torch.nn.Linear(features.shape[1], 1).to(DEVICE)
@@ -57,7 +59,7 @@ def train_and_save_probe(features, labels, path, epochs=100):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    torch.save(probe.state_dict(), path)  # expect: FS305
+    torch.save(probe.state_dict(), path)  # allow: FS305
 
 
 def save_tensor(tensor, path):

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dataflow/value.h"
@@ -44,7 +45,7 @@ struct Engine;
 using ContextId = int32_t;
 
 struct AnalysisOptions {
-  int max_contexts_per_function = 6;  // then callers share one joined context
+  int max_contexts_per_function = 8;  // then callers share one joined context
   // Total instruction transfers allowed, as a multiple of the program's instruction count (plus
   // a constant); when spent, unfinished functions go to Top with a notification.
   int64_t budget_per_instruction = 200;
@@ -99,6 +100,11 @@ struct ContextInfo {
   bool joined = false;      // the overflow context sharing callers past the bound
   bool gave_up = false;     // budget or solver limit hit: its facts are Top
   std::vector<AbstractValue> args;  // per parameter, at entry
+  // For a nested function called directly by the function that owns its closure variables (a
+  // comprehension, an inner helper): those variables as they were at the call, by name. Reads
+  // of the closure then see the owner's latest value (`model = model.cuda()` before `[model(b)
+  // for b in batches]`) instead of the join of everything ever stored in the cell.
+  std::vector<std::pair<std::string, AbstractValue>> cell_values;
 };
 
 // A model comes into being: a loader call executed in some context.

@@ -247,7 +247,20 @@ AbstractValue FunctionProblem::CallInRepo(ir::InstrId id, ir::FuncId callee_fn,
       if (!item.IsBottom()) bound[p] = item;
     }
   }
-  const ContextId cid = e_.ContextFor(callee_fn, mode_, std::move(bound), /*is_hook=*/false);
+  // A nested function called by the owner of its closure variables sees their current values.
+  std::vector<std::pair<std::string, AbstractValue>> cells;
+  if (f.parent == fn_.id && state_ != nullptr) {
+    for (size_t k = 0; k < fn_.cell_vars.size(); ++k) {
+      if (std::find(f.free_vars.begin(), f.free_vars.end(), fn_.cell_vars[k]) ==
+          f.free_vars.end()) {
+        continue;
+      }
+      const int32_t held = state_->CellValue(static_cast<int32_t>(k));
+      if (held >= 0) cells.emplace_back(fn_.cell_vars[k], Val(ir::InstrId(held)));
+    }
+  }
+  const ContextId cid =
+      e_.ContextFor(callee_fn, mode_, std::move(bound), /*is_hook=*/false, std::move(cells));
   *out_context = cid;
   ContextData& callee = e_.ctx(cid);
   callee.summary_readers.insert(id_);

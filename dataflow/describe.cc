@@ -11,11 +11,16 @@
 namespace flopscope::dataflow {
 namespace {
 
+// One path is the other with a directory prefix ("pkg/m.py" vs "/repo/pkg/m.py"), whichever
+// way round the driver and the user spelled them.
 bool PathMatches(absl::string_view module_path, absl::string_view wanted) {
   if (module_path == wanted) return true;
-  if (!absl::EndsWith(module_path, wanted)) return false;
-  const size_t cut = module_path.size() - wanted.size();
-  return cut == 0 || module_path[cut - 1] == '/' || wanted.front() == '/';
+  auto suffix_at_boundary = [](absl::string_view longer, absl::string_view shorter) {
+    if (shorter.empty() || !absl::EndsWith(longer, shorter)) return false;
+    const size_t cut = longer.size() - shorter.size();
+    return cut == 0 || longer[cut - 1] == '/' || shorter.front() == '/';
+  };
+  return suffix_at_boundary(module_path, wanted) || suffix_at_boundary(wanted, module_path);
 }
 
 std::string ValueName(const Analysis& a, const ir::Function& fn, ir::InstrId id) {

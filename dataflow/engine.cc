@@ -27,7 +27,11 @@
 namespace flopscope::dataflow::internal {
 namespace {
 
-void AppendKey(std::string* key, const AbstractValue& v) {
+// The context key of an argument: its facts without provenance. Pseudo-sites of parameters of
+// unanalyzed callers are left out: every such caller would otherwise get a context of its own
+// (each names a different parameter), crowding out the callers whose arguments are known; they
+// share one context instead, where their pseudo-sites are joined.
+void AppendKey(std::string* key, const AbstractValue& v, const std::vector<Site>& sites) {
   absl::StrAppend(key, v.kinds.bits(), ";");
   if (v.strings.IsTop()) {
     absl::StrAppend(key, "S*;");
@@ -35,14 +39,23 @@ void AppendKey(std::string* key, const AbstractValue& v) {
     for (const std::string& s : v.strings.values()) absl::StrAppend(key, s.size(), ":", s);
     absl::StrAppend(key, v.strings.overridable() ? "o" : "", v.strings.partial() ? "p" : "", ";");
   }
-  absl::StrAppend(key, v.sites.ToString(), ";", v.device.ToString(), ";", v.dtype.ToString(), ";",
-                  v.grad.ToString(), ";", v.ctx_mode.ToString(), "|");
+  if (v.sites.IsTop()) {
+    absl::StrAppend(key, "T");
+  } else {
+    for (SiteId s : v.sites.elements()) {
+      if (sites[static_cast<size_t>(s)].kind != Site::Kind::kUnknownParam) {
+        absl::StrAppend(key, s, ",");
+      }
+    }
+  }
+  absl::StrAppend(key, ";", v.device.ToString(), ";", v.dtype.ToString(), ";", v.grad.ToString(),
+                  ";", v.ctx_mode.ToString(), "|");
 }
 
 std::string ContextKey(const GradMode& mode, const std::vector<AbstractValue>& args,
-                       bool is_hook) {
+                       bool is_hook, const std::vector<Site>& sites) {
   std::string key = absl::StrCat(mode.ToString(), is_hook ? "#hook" : "", "|");
-  for (const AbstractValue& arg : args) AppendKey(&key, arg);
+  for (const AbstractValue& arg : args) AppendKey(&key, arg, sites);
   return key;
 }
 
@@ -99,6 +112,24 @@ void FlowState::Refine(int32_t value, AbstractValue refined) {
   refs_.insert(it, Refinement{value, std::move(refined), false});
 }
 
+int32_t FlowState::CellValue(int32_t cell) const {
+  for (const auto& [c, v] : cells_) {
+    if (c == cell) return v;
+  }
+  return -1;
+}
+
+void FlowState::BindCell(int32_t cell, int32_t value) {
+  for (auto& [c, v] : cells_) {
+    if (c == cell) {
+      v = value;
+      return;
+    }
+  }
+  cells_.emplace_back(cell, value);
+  std::sort(cells_.begin(), cells_.end());
+}
+
 AbstractValue FlowState::Apply(int32_t value, const AbstractValue& base) const {
   if (top_) return AbstractValue::Top();
   const Refinement* r = Find(value);
@@ -111,6 +142,11 @@ FlowState FlowState::Join(const FlowState& o) const {
   if (o.IsBottom() || IsTop()) return *this;
   FlowState out;
   out.mode_ = mode_.Join(o.mode_);
+  for (const auto& binding : cells_) {
+    if (std::find(o.cells_.begin(), o.cells_.end(), binding) != o.cells_.end()) {
+      out.cells_.push_back(binding);
+    }
+  }
   size_t i = 0, j = 0;
   while (i < refs_.size() || j < o.refs_.size()) {
     if (j == o.refs_.size() || (i < refs_.size() && refs_[i].value < o.refs_[j].value)) {
@@ -136,6 +172,9 @@ bool FlowState::Leq(const FlowState& o) const {
   if (IsBottom() || o.IsTop()) return true;
   if (IsTop() || o.IsBottom()) return false;
   if (!mode_.Leq(o.mode_)) return false;
+  for (const auto& binding : o.cells_) {
+    if (std::find(cells_.begin(), cells_.end(), binding) == cells_.end()) return false;
+  }
   for (const Refinement& r : refs_) {
     const Refinement* other = o.Find(r.value);
     if (other == nullptr) {
@@ -329,12 +368,19 @@ void Engine::Enqueue(ContextId id) {
 }
 
 ContextId Engine::ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractValue> args,
-                             bool is_hook) {
+                             bool is_hook,
+                             std::vector<std::pair<std::string, AbstractValue>> cell_values) {
   FuncInfo& info = funcs[fn.index()];
   const ir::Function& f = program.function(fn);
   if (info.decorator_mode) mode = *info.decorator_mode;
   args.resize(f.params.size(), AbstractValue::Bottom());
-  const std::string key = ContextKey(mode, args, is_hook);
+  std::sort(cell_values.begin(), cell_values.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string key = ContextKey(mode, args, is_hook, sites);
+  for (const auto& [name, value] : cell_values) {
+    absl::StrAppend(&key, "cell:", name, "=");
+    AppendKey(&key, value, sites);
+  }
 
   auto merge_into = [&](ContextId id) {
     ContextData& c = ctx(id);
@@ -346,6 +392,18 @@ ContextId Engine::ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractV
         grew = true;
       }
     }
+    // Closure variables: joined by name; one the caller does not bind falls back to the cell.
+    std::vector<std::pair<std::string, AbstractValue>> kept;
+    for (const auto& [name, value] : c.info.cell_values) {
+      for (const auto& [other, incoming] : cell_values) {
+        if (other != name) continue;
+        AbstractValue joined = value.Join(incoming);
+        grew = grew || !(joined == value);
+        kept.emplace_back(name, std::move(joined));
+      }
+    }
+    if (kept.size() != c.info.cell_values.size()) grew = true;
+    c.info.cell_values = std::move(kept);
     if (grew) Enqueue(id);
     return id;
   };
@@ -364,6 +422,7 @@ ContextId Engine::ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractV
   data->info.entry_mode = mode;
   data->info.args = std::move(args);
   data->info.is_hook = is_hook;
+  data->info.cell_values = std::move(cell_values);
   data->info.joined = overflow;
   data->values.assign(f.instrs.size(), AbstractValue::Bottom());
   data->block_in.assign(f.blocks.size(), FlowState::Bottom());

@@ -51,6 +51,10 @@ class FlowState {
   const GradMode& mode() const { return mode_; }
   void set_mode(GradMode mode) { mode_ = mode; }
   const std::vector<Refinement>& refinements() const { return refs_; }
+  // Which SSA value the owner's closure variable `cell` (index into Function::cell_vars) holds
+  // here; -1 when unknown (paths disagree). Flat per variable; a missing entry is unknown.
+  int32_t CellValue(int32_t cell) const;
+  void BindCell(int32_t cell, int32_t value);
   const Refinement* Find(int32_t value) const;
   void Refine(int32_t value, AbstractValue refined);
   // The value as seen here: base, or the refinement (joined with base when partial).
@@ -61,12 +65,13 @@ class FlowState {
   FlowState Widen(const FlowState& o) const { return Join(o); }
   std::string ToString() const;
   friend bool operator==(const FlowState& a, const FlowState& b) {
-    return a.top_ == b.top_ && a.mode_ == b.mode_ && a.refs_ == b.refs_;
+    return a.top_ == b.top_ && a.mode_ == b.mode_ && a.refs_ == b.refs_ && a.cells_ == b.cells_;
   }
 
  private:
   GradMode mode_ = GradMode::Bottom();
   std::vector<Refinement> refs_;  // sorted by value
+  std::vector<std::pair<int32_t, int32_t>> cells_;  // (cell index, SSA value), sorted
   bool top_ = false;
 };
 
@@ -152,7 +157,8 @@ struct Engine {
 
   // Contexts.
   ContextId ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractValue> args,
-                       bool is_hook);
+                       bool is_hook,
+                       std::vector<std::pair<std::string, AbstractValue>> cell_values = {});
   ContextId RootContext(ir::FuncId fn);
   void Analyze(ContextId id);
   void Enqueue(ContextId id);

@@ -460,6 +460,23 @@ std::optional<AbstractValue> FunctionProblem::ExternalCall(ir::InstrId id,
     v.sites = SiteSet::Of(sid);
     return v;
   }
+  if (OneOf(name, {"<builtin>.enumerate", "<builtin>.zip", "<builtin>.reversed", "<builtin>.iter",
+                   "<builtin>.filter"})) {
+    // Iterators over the arguments' elements; enumerate/zip yield tuples of them.
+    std::vector<AbstractValue> parts;
+    if (name == "<builtin>.enumerate") parts.push_back(Detached(kKindNumber));
+    const size_t first = name == "<builtin>.filter" ? 1 : 0;
+    for (size_t i = first; i < args.positional.size(); ++i) {
+      parts.push_back(ItemsOf(args.positional[i].value));
+    }
+    if (name == "<builtin>.filter" || name == "<builtin>.reversed" || name == "<builtin>.iter") {
+      parts.resize(std::min<size_t>(parts.size(), 1));
+      if (parts.empty()) return AbstractValue::Top();
+      return NewContainer(id, "iter", {}, parts[0], kKindList);
+    }
+    const AbstractValue tuple = NewContainer(id, "tuple", parts, AbstractValue::Bottom(), kKindList);
+    return NewContainer(id, name == "<builtin>.zip" ? "zip" : "enumerate", {}, tuple, kKindList);
+  }
   if (name == "<builtin>.sum") {
     // sum(losses): a tensor sum keeps the graph.
     if (const CallArg* arg = args.Positional(0); arg && !arg->value.sites.IsTop()) {
@@ -472,6 +489,41 @@ std::optional<AbstractValue> FunctionProblem::ExternalCall(ir::InstrId id,
     return std::nullopt;
   }
   return std::nullopt;
+}
+
+AbstractValue FunctionProblem::ItemsOf(const AbstractValue& container) {
+  if (container.kinds.IsTop() || container.sites.IsTop() || container.sites.IsBottom()) {
+    if (!container.kinds.IsTop() && container.MayBe(kKindTensor)) return container;
+    return AbstractValue::Top();
+  }
+  AbstractValue items = AbstractValue::Bottom();
+  for (SiteId site : container.sites.elements()) {
+    items = items.Join(e_.ReadCell({CellKind::kHeapItem, site, "*"}));
+  }
+  return items.IsBottom() ? AbstractValue::Top() : items;
+}
+
+AbstractValue FunctionProblem::NewContainer(ir::InstrId id, absl::string_view tag,
+                                            const std::vector<AbstractValue>& positions,
+                                            const AbstractValue& any_item, uint32_t kind) {
+  Site site;
+  site.kind = Site::Kind::kContainer;
+  site.fn = fn_.id;
+  site.instr = id;
+  site.name = std::string(tag);
+  const SiteId sid = e_.InternSite(
+      absl::StrCat("container:", tag, ":", fn_.id.value(), ":", id.value()), std::move(site));
+  for (size_t i = 0; i < positions.size(); ++i) {
+    e_.WriteCell({CellKind::kHeapItem, sid, absl::StrCat("#", i)}, positions[i]);
+    e_.WriteCell({CellKind::kHeapItem, sid, "*"}, positions[i]);
+  }
+  if (!any_item.IsBottom()) {
+    e_.WriteCell({CellKind::kHeapItem, sid, "?"}, any_item);
+    e_.WriteCell({CellKind::kHeapItem, sid, "*"}, any_item);
+  }
+  AbstractValue v = Plain(kind);
+  v.sites = SiteSet::Of(sid);
+  return v;
 }
 
 AbstractValue FunctionProblem::LoadModel(ir::InstrId id, const std::string& name,
@@ -836,6 +888,16 @@ std::optional<AbstractValue> FunctionProblem::MethodCall(ir::InstrId id,
       return Plain(kKindNone);
     }
     if (method == "copy") return receiver;
+    if (OneOf(method, {"values", "keys", "items"})) {
+      const AbstractValue values = read("*");
+      AbstractValue keys = Plain(kKindString | kKindNumber);
+      keys.strings = ConstStrings::Top();
+      if (method == "values") return NewContainer(id, "values", {}, values, kKindList);
+      if (method == "keys") return NewContainer(id, "keys", {}, keys, kKindList);
+      const AbstractValue pair = NewContainer(id, "item", {keys, values}, AbstractValue::Bottom(),
+                                              kKindList);
+      return NewContainer(id, "items", {}, pair, kKindList);
+    }
   }
   if (!unknown && receiver.kinds.Only(kKindString)) {
     AbstractValue v = Plain(kKindString);

@@ -327,9 +327,29 @@ AbstractValue FunctionProblem::EvalLoadVar(ir::InstrId id, const ir::Instr& inst
     case ir::VarScope::kGlobal:
       v = e_.ReadCell({CellKind::kGlobal, fn_.module.value(), instr.text});
       break;
-    case ir::VarScope::kCell:
-      v = e_.ReadCell({CellKind::kClosure, CellOwner(instr.text).value(), instr.text});
+    case ir::VarScope::kCell: {
+      // The owner's value at our direct call, when the owner told us; else the cell.
+      bool bound = false;
+      for (const auto& [name, value] : c_.info.cell_values) {
+        if (name == instr.text) {
+          v = value;
+          bound = true;
+        }
+      }
+      if (!bound && state_ != nullptr) {
+        // The owner itself reading its own closure variable after binding it here.
+        for (size_t k = 0; k < fn_.cell_vars.size(); ++k) {
+          if (fn_.cell_vars[k] != instr.text) continue;
+          const int32_t held = state_->CellValue(static_cast<int32_t>(k));
+          if (held >= 0) {
+            v = Val(ir::InstrId(held));
+            bound = true;
+          }
+        }
+      }
+      if (!bound) v = e_.ReadCell({CellKind::kClosure, CellOwner(instr.text).value(), instr.text});
       break;
+    }
     case ir::VarScope::kClass:
       if (fn_.class_of_body.valid()) {
         v = e_.ReadCell({CellKind::kClassAttr, fn_.class_of_body.value(), instr.text});
@@ -357,6 +377,11 @@ void FunctionProblem::EvalStoreVar(ir::InstrId id, const ir::Instr& instr) {
       break;
     case ir::VarScope::kCell:
       e_.WriteCell({CellKind::kClosure, CellOwner(instr.text).value(), instr.text}, value);
+      for (size_t k = 0; k < fn_.cell_vars.size() && state_ != nullptr; ++k) {
+        if (fn_.cell_vars[k] == instr.text) {
+          state_->BindCell(static_cast<int32_t>(k), instr.operands[0].value());
+        }
+      }
       break;
     case ir::VarScope::kClass:
       if (fn_.class_of_body.valid()) {

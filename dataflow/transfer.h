@@ -79,6 +79,13 @@ class FunctionProblem {
   // the output's abstract value.
   AbstractValue ForwardPass(ir::InstrId id, const AbstractValue& model, bool is_generate);
   void RecordCacheGuard(ir::InstrId store, const AbstractValue& stored);
+  // The elements of a container value (Top when unknown).
+  AbstractValue ItemsOf(const AbstractValue& container);
+  // A container created at `id` (one per tag and instruction) holding `positions` at #0, #1, ...
+  // and `any_item` at unknown positions.
+  AbstractValue NewContainer(ir::InstrId id, absl::string_view tag,
+                             const std::vector<AbstractValue>& positions,
+                             const AbstractValue& any_item, uint32_t kind);
   // A loader call: a model-load site with checkpoint, dtype and device; records the event.
   AbstractValue LoadModel(ir::InstrId id, const std::string& name, LoaderKind loader,
                           const CallArgs& args);

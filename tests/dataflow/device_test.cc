@@ -63,6 +63,14 @@ def output(ids):
 
 def default_cpu():
     return AutoModelForCausalLM.from_pretrained("gpt2")
+
+
+def comprehension(batches):
+    m = AutoModelForCausalLM.from_pretrained("gpt2")
+    m = m.cuda()
+    outs = [m(b) for b in batches]
+    for i, o in enumerate(outs):
+        return o
 )py";
 
 class DeviceFlowTest : public ::testing::Test {
@@ -105,6 +113,12 @@ TEST_F(DeviceFlowTest, Models) {
     cast = cast || (c.fn == a_->Fn("m.moved_in_place") && c.device == DeviceDomain::Cuda(0));
   }
   EXPECT_TRUE(cast);
+}
+
+TEST_F(DeviceFlowTest, ComprehensionSeesTheOwnersLatestValueThroughEnumerate) {
+  // The closure variable `m` held the cpu model, then the cuda one; the comprehension runs after.
+  EXPECT_EQ(Returned("comprehension", 65), DeviceDomain::Cuda());
+  EXPECT_TRUE(a_->Returned("m.comprehension", 65).grad.DefinitelyAttached());
 }
 
 }  // namespace
