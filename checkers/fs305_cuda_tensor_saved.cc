@@ -1,5 +1,6 @@
-// FS305 cuda-tensor-saved: torch.save of a CUDA tensor, of a container holding one, or of the
-// state dict of a model on the GPU; also inside a helper that some caller hands such a value.
+// FS305 cuda-tensor-saved: torch.save of a CUDA tensor or of a container holding one; also inside
+// a helper that some caller hands such a value. A module's state dict is a weight checkpoint,
+// not an activation, and is not reported.
 // User documentation: docs/rules/fs305_cuda_tensor_saved.md
 #include <algorithm>
 #include <memory>
@@ -28,7 +29,6 @@ struct CudaValue {
   ir::InstrId value;
   AbstractValue fact;
   bool element = false;     // inside a literal dict/list/tuple
-  bool state_dict = false;  // a model's state dict (a dict of its cuda weights)
   bool derived = false;     // device derived here, not the analysis's fact for the value
 };
 
@@ -76,16 +76,39 @@ class CudaTensorSavedChecker final : public Checker {
     return callee.op == Opcode::kLoadAttr && callee.text == "state_dict";
   }
 
+  // A module's state dict is how weights are checkpointed, not an activation; `torch.load` with
+  // `map_location` reads it anywhere, so the catalog's rule (activations kept on the GPU while
+  // they are written) does not apply. Also when a helper's parameter receives the state dict
+  // from the caller of `context`.
+  static bool IsModuleStateDict(const CheckContext& ctx, const ir::Function& fn,
+                                ContextId context, ir::InstrId value) {
+    if (IsStateDictCall(fn, value)) return true;
+    const ir::Instr& def = fn.instr(value);
+    if (def.op != Opcode::kParam) return false;
+    const std::vector<dataflow::ContextPath> paths = ctx.analysis().PathsTo(context, 1);
+    if (paths.empty() || paths.front().empty()) return false;
+    const dataflow::CallStep& step = paths.front().back();
+    const ir::Function& caller = ctx.program().function(step.caller);
+    for (const auto& arg : ctx.def_use().ArgumentsFor(fn.id, def.aux)) {
+      if (arg.site.caller == step.caller && arg.site.site == step.site &&
+          IsStateDictCall(caller, arg.value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::optional<CudaValue> CudaIn(const dataflow::Analysis& analysis,
                                   const tr::TensorDevice& devices, const ir::Function& fn,
                                   ContextId context, ir::InstrId instr, size_t operand,
                                   int depth) const {
     AbstractValue v = analysis.OperandIn(context, instr, operand);
     const ir::InstrId value = fn.instr(instr).operands[operand];
+    if (IsStateDictCall(fn, value)) return std::nullopt;
     const bool holds_tensors = v.kinds.IsTop() || v.MayBe(dataflow::kKindTensor) ||
                                v.MayBe(dataflow::kKindDict) || v.MayBe(dataflow::kKindModel);
     if (v.device.IsDefinitelyCuda() && holds_tensors) {
-      return CudaValue{value, v, depth > 0, IsStateDictCall(fn, value)};
+      return CudaValue{value, v, depth > 0};
     }
     if (!v.device.HasValue() && holds_tensors) {
       // Unknown to the analysis (a model of unknown origin moved to the GPU, a joined context,
@@ -94,7 +117,7 @@ class CudaTensorSavedChecker final : public Checker {
       if (derived.device.IsDefinitelyCuda()) {
         v.device = derived.device;
         v.device_prov = derived.prov;
-        CudaValue found{value, v, depth > 0, IsStateDictCall(fn, value)};
+        CudaValue found{value, v, depth > 0};
         found.derived = true;
         return found;
       }
@@ -119,7 +142,7 @@ class CudaTensorSavedChecker final : public Checker {
       if (analysis.context(context).gave_up) continue;
       const std::optional<CudaValue> found =
           CudaIn(analysis, devices, fn, context, call, operand, 0);
-      if (!found) continue;
+      if (!found || IsModuleStateDict(ctx, fn, context, found->value)) continue;
       Report(ctx, fn, call, context, *found, sink);
       return;  // one caller handing a GPU value is enough
     }
@@ -132,7 +155,6 @@ class CudaTensorSavedChecker final : public Checker {
     const dataflow::ContextPath path = paths.empty() ? dataflow::ContextPath{} : paths.front();
     const std::string name = tr::ExprName(fn, found.value);
     std::string shown = name.empty() ? "the saved value" : absl::StrCat("`", name, "`");
-    if (found.state_dict) shown = "the state dict";
     const std::string device = found.fact.device.ToString();
 
     double score = 0.9;
@@ -151,10 +173,6 @@ class CudaTensorSavedChecker final : public Checker {
     if (found.element) {
       score -= 0.05;
       absl::StrAppend(&why, "; inside the saved container");
-    }
-    if (found.state_dict) {
-      score = std::min(score, 0.75);
-      absl::StrAppend(&why, "; a state dict of a model on the GPU holds GPU tensors");
     }
 
     std::string what = found.element ? absl::StrCat("a container holding ", shown) : shown;

@@ -47,9 +47,8 @@ def save_steering_vector(model, tokenizer, positive, negative, layer, path):
     torch.save(direction / direction.norm(), path)  # expect: FS305
 
 
-# Judgment call: the state dict of a probe trained on the GPU holds cuda tensors, but it is a
-# dict, and issue 4 calls a save that only ever receives dicts clean. A finding is neither
-# required nor wrong (flopscope reports it with medium confidence).
+# Near miss: the state dict of a probe trained on the GPU holds cuda tensors, but it is the
+# standard weight checkpoint (torch.load's map_location reads it anywhere), not an activation.
 def train_and_save_probe(features, labels, path, epochs=100):
     features, labels = features.to(DEVICE), labels.to(DEVICE)
     probe = torch.nn.Linear(features.shape[1], 1).to(DEVICE)
@@ -59,7 +58,7 @@ def train_and_save_probe(features, labels, path, epochs=100):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    torch.save(probe.state_dict(), path)  # allow: FS305
+    torch.save(probe.state_dict(), path)
 
 
 def save_tensor(tensor, path):
@@ -161,3 +160,19 @@ def save_run_summary(model, tokenizer, texts, layer, path):
 def export_model(model, out_dir):
     model.to(DEVICE)
     model.save_pretrained(out_dir)
+
+
+# Near miss, two calls: a checkpoint helper that only ever receives state dicts of GPU modules.
+def write_checkpoint(weights, path):
+    torch.save(weights, path)
+
+
+def checkpoint_steering_head(path):
+    head = torch.nn.Linear(4096, 4096).to(DEVICE)
+    write_checkpoint(head.state_dict(), path)
+
+
+# Direct: one weight matrix of a GPU module, saved as a tensor for a dashboard: not a state dict.
+def export_unembedding_rows(path):
+    head = torch.nn.Linear(4096, 32000).to(DEVICE)
+    torch.save(head.weight.data[:100], path)  # expect: FS305

@@ -238,3 +238,14 @@ def tl_bf16(prompt):
     model = HookedTransformer.from_pretrained("llama-7b", dtype=torch.bfloat16)
     with torch.inference_mode():
         return model(prompt, return_type="loss").item()
+
+
+# Near miss: TransformerLens's own names for small models (gpt2-small is 124M, the solu toy
+# models are far below 1B): fp32 is the sensible default for interpretability work on them.
+def tl_small_models(prompt):
+    with torch.inference_mode():
+        small = HookedTransformer.from_pretrained("gpt2-small")
+        loss_small = small(prompt, return_type="loss").item()
+        del small
+        toy = HookedTransformer.from_pretrained("solu-4l")
+        return loss_small, toy(prompt, return_type="loss").item()

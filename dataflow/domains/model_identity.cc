@@ -50,6 +50,12 @@ constexpr KnownSize kKnownSizes[] = {
     {"electra-small", 1.4e7, false}, {"electra-base", 1.1e8, false},
     {"deberta-v3-base", 1.84e8, false}, {"deberta-v3-large", 4.35e8, false},
     {"all-minilm-l6-v2", 2.2e7, false}, {"tinyllama", 1.1e9, false},
+    // TransformerLens's own model names (HookedTransformer.from_pretrained aliases); the
+    // toy families (solu-, gelu-, attn-only-) at the size of their largest member.
+    {"gpt2-small", 1.24e8, false},   {"stanford-gpt2-small", 1.24e8, false},
+    {"stanford-gpt2-medium", 3.55e8, false}, {"distillgpt2", 8.2e7, false},
+    {"solu-", 4.0e8, false},         {"gelu-", 4.0e8, false},
+    {"attn-only-", 1.0e8, false},    {"redwood_attn_2l", 1.0e7, false},
 };
 
 // A size token: digits[.digits] followed by 'b' or 'm' and then a non-alphanumeric character or
