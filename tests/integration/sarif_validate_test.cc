@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -208,6 +209,67 @@ TEST_F(CorpusSarifTest, CodeFlowsLeadFromTheReportedLine) {
     for (const driver::json::Value& step : steps) {
       EXPECT_FALSE(step.Get("location")->Get("message")->Get("text")->AsString().empty());
     }
+  }
+}
+
+// For each rule, its corpus case whose fact crosses the most calls: the codeFlow must lead from
+// the reported line through the calls to the line where the fact originates (the load, the
+// root caller that never disables grad, the device move, the forward pass...).
+struct CrossFunctionCase {
+  const char* rule;
+  const char* file;
+  int line;
+  const char* origin_file;
+  int origin_line;
+};
+constexpr CrossFunctionCase kCrossFunctionCases[] = {
+    {"FS101", "corpus/fs101_reload_in_loop.py", 157, "corpus/fs101_reload_in_loop.py", 135},
+    {"FS101", "corpus/probing_study/experiments.py", 86, "corpus/probing_study/models.py", 11},
+    {"FS103", "corpus/fs103_duplicate_model_load/experiments.py", 22,
+     "corpus/fs103_duplicate_model_load/models.py", 12},
+    {"FS104", "corpus/fs104_model_deepcopy.py", 79, "corpus/fs104_model_deepcopy.py", 100},
+    {"FS105", "corpus/fs105_concurrent_large_models.py", 104,
+     "corpus/fs105_concurrent_large_models.py", 85},
+    {"FS201", "corpus/fs201_grad_enabled_inference.py", 97, "corpus/fs201_grad_enabled_inference.py",
+     115},
+    {"FS301", "corpus/fs301_hook_never_removed.py", 105, "corpus/fs301_hook_never_removed.py", 121},
+    {"FS304", "corpus/probing_study/activations.py", 18, "corpus/probing_study/run.py", 38},
+    {"FS305", "corpus/fs305_cuda_tensor_saved.py", 81, "corpus/fs305_cuda_tensor_saved.py", 98},
+    {"FS401", "corpus/fs401_fp32_model_load.py", 113, "corpus/fs401_fp32_model_load.py", 130},
+    {"FS402", "corpus/probing_study/experiments.py", 31, "corpus/probing_study/run.py", 38},
+};
+
+TEST_F(CorpusSarifTest, CrossFunctionFindingsExplainTheirPath) {
+  absl::StatusOr<driver::json::Value> log = driver::json::Parse(ReadFile(*sarif_));
+  ASSERT_TRUE(log.ok()) << log.status();
+  const driver::json::Value& run = log->Get("runs")->items()[0];
+  auto uri_line = [](const driver::json::Value& physical) {
+    return std::make_pair(physical.Get("artifactLocation")->Get("uri")->AsString(),
+                          static_cast<int>(physical.Get("region")->Get("startLine")->AsInt()));
+  };
+  for (const CrossFunctionCase& c : kCrossFunctionCases) {
+    SCOPED_TRACE(absl::StrCat(c.rule, " at ", c.file, ":", c.line));
+    const driver::json::Value* found = nullptr;
+    for (const driver::json::Value& result : run.Get("results")->items()) {
+      if (result.Get("ruleId")->AsString() != c.rule) continue;
+      if (uri_line(*result.Get("locations")->items()[0].Get("physicalLocation")) ==
+          std::make_pair(std::string(c.file), c.line)) {
+        found = &result;
+      }
+    }
+    ASSERT_NE(found, nullptr);
+    const driver::json::Value* flows = found->Get("codeFlows");
+    ASSERT_NE(flows, nullptr);
+    const auto& steps = flows->items()[0].Get("threadFlows")->items()[0].Get("locations")->items();
+    ASSERT_GE(steps.size(), 2u);
+    EXPECT_EQ(uri_line(*steps.front().Get("location")->Get("physicalLocation")),
+              std::make_pair(std::string(c.file), c.line));
+    bool reaches_origin = false;
+    for (const driver::json::Value& step : steps) {
+      reaches_origin |= uri_line(*step.Get("location")->Get("physicalLocation")) ==
+                        std::make_pair(std::string(c.origin_file), c.origin_line);
+    }
+    EXPECT_TRUE(reaches_origin) << "no step at " << c.origin_file << ":" << c.origin_line;
   }
 }
 #endif  // FLOPSCOPE_BINARY
