@@ -188,6 +188,7 @@ class DuplicateModelLoadChecker final : public Checker {
                          absl::StrCat(ctx.DisplayName(split.fn),
                                       "() runs this after the first load"));
     }
+    model_rules::AddCheckpointOrigin(ctx, site, diagnostic);
     sink.Report(std::move(diagnostic));
   }
 

@@ -241,6 +241,7 @@ class Fp32ModelLoadChecker final : public Checker {
                                 .WithConfidence(score, std::move(evidence))
                                 .LogicalLocation(ctx.QualifiedName(load.fn));
     AddSteps(ctx, load, verdict, frames, diagnostic);
+    model_rules::AddCheckpointOrigin(ctx, site, diagnostic);
     sink.Report(std::move(diagnostic));
   }
 

@@ -69,6 +69,35 @@ std::string CheckpointText(const dataflow::ConstStrings& checkpoint) {
   return absl::StrCat("one of `", absl::StrJoin(checkpoint.values(), "`, `"), "`");
 }
 
+void AddCheckpointOrigin(const CheckContext& ctx, const dataflow::Site& site,
+                         Diagnostic& diagnostic) {
+  if (site.checkpoint_prov == dataflow::kNoProv) return;
+  const std::vector<const dataflow::ProvStep*> chain = ctx.analysis().Provenance(site.checkpoint_prov);
+  if (chain.empty()) return;
+  const dataflow::ProvStep& origin = *chain.back();  // the oldest step: where the name was set
+  if (!origin.fn.valid() || !origin.instr.valid()) return;
+  if (origin.fn == site.fn && origin.instr == site.instr) return;
+  const ir::Function& fn = ctx.program().function(origin.fn);
+  if (origin.instr.index() >= fn.instrs.size()) return;
+  if (origin.fn == site.fn && fn.instr(origin.instr).range.line == fn.instr(site.instr).range.line) {
+    return;  // a literal argument of the load itself
+  }
+  // The newest step on the origin's line says what the line does with the name ("assigned to
+  // global `MODEL_NAME`"); the oldest is only the literal.
+  const uint32_t origin_line = fn.instr(origin.instr).range.line;
+  absl::string_view what = origin.text;
+  for (const dataflow::ProvStep* step : chain) {
+    if (step->fn == origin.fn && step->instr.valid() && step->instr.index() < fn.instrs.size() &&
+        fn.instr(step->instr).range.line == origin_line) {
+      what = step->text;
+      break;
+    }
+  }
+  diagnostic.Related(ctx.LocationOf(origin.fn, origin.instr),
+                     absl::StrCat("the checkpoint name ", CheckpointText(site.checkpoint),
+                                  " is set here: ", what));
+}
+
 std::string ParametersText(double parameters) {
   if (parameters >= 1e9) {
     const double b = parameters / 1e9;

@@ -53,6 +53,11 @@ std::string CalleeText(const CheckContext& ctx, ir::FuncId fn, ir::InstrId call)
 std::optional<std::string> SingleCheckpoint(const dataflow::ConstStrings& checkpoint);
 // "`gpt2-xl`", "one of `a`, `b`", or "a checkpoint known only at run time".
 std::string CheckpointText(const dataflow::ConstStrings& checkpoint);
+// Where the checkpoint name of a load was written, when it is not at the loader call itself
+// (a constant in config.py, a parameter default, a CLI default): a related location, so a reader
+// sees which setting to change. Nothing when the name is a literal at the load.
+void AddCheckpointOrigin(const CheckContext& ctx, const dataflow::Site& site,
+                         Diagnostic& diagnostic);
 
 // "7B", "1.5B", "410M".
 std::string ParametersText(double parameters);
