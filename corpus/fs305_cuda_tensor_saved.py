@@ -176,3 +176,34 @@ def checkpoint_steering_head(path):
 def export_unembedding_rows(path):
     head = torch.nn.Linear(4096, 32000).to(DEVICE)
     torch.save(head.weight.data[:100], path)  # expect: FS305
+
+
+# Two calls, through an object: a budgeted collector accumulates per-batch states in a while
+# loop and concatenates them; the caller saves the concatenation straight from the GPU.
+class StateCollector:
+    def __init__(self, model, tokenizer, layer):
+        self.model, self.tokenizer, self.layer = model, tokenizer, layer
+
+    def collect(self, texts, budget):
+        chunks, seen = [], 0
+        while seen < budget and texts:
+            states = last_token_states(self.model, self.tokenizer, texts[:8], self.layer)
+            chunks.append(states)
+            seen += states.shape[0]
+            texts = texts[8:]
+        return torch.cat(chunks)
+
+
+def collect_with_budget(texts, path):
+    model = AutoModelForCausalLM.from_pretrained("gpt2").to(DEVICE)
+    tokenizer = AutoTokenizer.from_pretrained("gpt2")
+    states = StateCollector(model, tokenizer, layer=6).collect(texts, budget=512)
+    torch.save(states, path)  # expect: FS305
+
+
+# Near miss of the same shape: the caller moves the concatenation to the CPU first.
+def collect_with_budget_cpu(texts, path):
+    model = AutoModelForCausalLM.from_pretrained("gpt2").to(DEVICE)
+    tokenizer = AutoTokenizer.from_pretrained("gpt2")
+    states = StateCollector(model, tokenizer, layer=6).collect(texts, budget=512)
+    torch.save(states.cpu(), path)

@@ -370,21 +370,31 @@ std::optional<AbstractValue> FunctionProblem::ExternalCall(ir::InstrId id,
       if (device_prov == kNoProv) device_prov = a.device_prov;
       dtype = dtype.Join(a.dtype);
     };
+    // A list whose items are not written yet (an accumulator filled later in a loop that the
+    // solver has not visited yet) contributes nothing for now: answering Top here would stick,
+    // since a result slot only grows. The call is re-evaluated when the items are written.
+    bool only_unwritten_items = false;
     for (const CallArg& a : args.positional) {
       if (!a.value.kinds.IsTop() && a.value.MayBe(kKindList) && !a.value.sites.IsTop()) {
         for (SiteId site : a.value.sites.elements()) {
-          visit(e_.ReadCell({CellKind::kHeapItem, site, "*"}));
+          const AbstractValue items = e_.ReadCell({CellKind::kHeapItem, site, "*"});
+          if (items.IsBottom()) {
+            only_unwritten_items = true;
+            continue;
+          }
+          visit(items);
         }
       } else {
         visit(a.value);
       }
     }
+    if (!device.IsBottom() || !dtype.IsBottom() || !grad.IsBottom()) only_unwritten_items = false;
     if (mode_.DefinitelyDisabled()) grad = Attachment::Detached();
-    v.grad = grad.IsBottom() ? Attachment::Detached() : grad;
+    v.grad = grad.IsBottom() && !only_unwritten_items ? Attachment::Detached() : grad;
     v.grad_prov = grad_prov;
-    v.device = device.IsBottom() ? DeviceDomain::Top() : device;
+    v.device = device.IsBottom() && !only_unwritten_items ? DeviceDomain::Top() : device;
     v.device_prov = device_prov;
-    v.dtype = dtype.IsBottom() ? DTypeDomain::Top() : dtype;
+    v.dtype = dtype.IsBottom() && !only_unwritten_items ? DTypeDomain::Top() : dtype;
     return v;
   }
 

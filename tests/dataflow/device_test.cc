@@ -71,6 +71,15 @@ def comprehension(batches):
     outs = [m(b) for b in batches]
     for i, o in enumerate(outs):
         return o
+
+
+def accumulated_in_loop(total):
+    parts, n = [], 0
+    while n < total:
+        part = torch.ones(4).to("cuda")
+        parts.append(part)
+        n += part.shape[0]
+    return torch.cat(parts)
 )py";
 
 class DeviceFlowTest : public ::testing::Test {
@@ -119,6 +128,12 @@ TEST_F(DeviceFlowTest, ComprehensionSeesTheOwnersLatestValueThroughEnumerate) {
   // The closure variable `m` held the cpu model, then the cuda one; the comprehension runs after.
   EXPECT_EQ(Returned("comprehension", 65), DeviceDomain::Cuda());
   EXPECT_TRUE(a_->Returned("m.comprehension", 65).grad.DefinitelyAttached());
+}
+
+// The list is read by torch.cat after the loop, possibly before the solver has visited the loop
+// body that fills it: the not-yet-written items must not pin the result to "unknown device".
+TEST_F(DeviceFlowTest, ConcatenationOfAListFilledInALoop) {
+  EXPECT_EQ(Returned("accumulated_in_loop", 74), DeviceDomain::Cuda());
 }
 
 }  // namespace
