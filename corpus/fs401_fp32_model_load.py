@@ -249,3 +249,11 @@ def tl_small_models(prompt):
         del small
         toy = HookedTransformer.from_pretrained("solu-4l")
         return loss_small, toy(prompt, return_type="loss").item()
+
+
+# Suppressed in the source: a numerics study that needs the fp32 reference on purpose. The
+# finding is not reported (SARIF keeps it as a result with an inSource suppression).
+def fp32_reference_logits(batch):
+    reference = AutoModelForCausalLM.from_pretrained("mistralai/Mistral-7B-Instruct-v0.2")  # noqa: FS401
+    with torch.inference_mode():
+        return reference(**batch).logits.float().cpu()

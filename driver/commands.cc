@@ -110,9 +110,12 @@ absl::StatusOr<int> RunCheck(const Options& options, std::ostream& out, std::ost
   const PipelineStats& stats = pipeline.stats();
   summary_out << absl::StrFormat(
       "flopscope: %d files analyzed (%d found), %d functions, %d call edges, %d notifications, "
-      "%d findings\n",
+      "%d findings%s\n",
       stats.files_analyzed, stats.files_found, stats.functions, stats.call_edges,
-      notifications.size(), finding_count);
+      notifications.size(), finding_count,
+      report.suppressed.empty() ? ""
+                                : absl::StrFormat(" (%d suppressed in the source)",
+                                                  report.suppressed.size()));
   if (options.stats) summary_out << FormatStats(stats);
   return finding_count > 0 ? 1 : 0;
 }

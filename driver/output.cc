@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "checkers/check_context.h"
@@ -56,10 +57,37 @@ Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::R
   return BuildReport(pipeline, ctx, rules, root);
 }
 
+namespace {
+
+// Moves each finding whose reported line carries a suppression comment for its rule to
+// report.suppressed. Only the primary location counts: a comment on a line of the call path does
+// not hide the finding, since the fix belongs where the finding is.
+void SplitSuppressed(const ir::Program& program, std::vector<checkers::Diagnostic> findings,
+                     Report& report) {
+  absl::flat_hash_map<absl::string_view, const std::vector<ir::Suppression>*> by_path;
+  for (const ir::Module& module : program.modules()) {
+    if (!module.suppressions.empty()) by_path[module.path] = &module.suppressions;
+  }
+  for (checkers::Diagnostic& d : findings) {
+    bool suppressed = false;
+    if (auto it = by_path.find(d.location.path); it != by_path.end()) {
+      for (const ir::Suppression& s : *it->second) {
+        if (s.line == d.location.range.line && s.Covers(d.rule.Code())) {
+          suppressed = true;
+          break;
+        }
+      }
+    }
+    (suppressed ? report.suppressed : report.findings).push_back(std::move(d));
+  }
+}
+
+}  // namespace
+
 Report BuildReport(const Pipeline& pipeline, const checkers::CheckContext& ctx,
                    const std::vector<const checkers::RuleInfo*>& rules, const std::string& root) {
   Report report;
-  report.findings = checkers::RunCheckers(rules, ctx);
+  SplitSuppressed(ctx.program(), checkers::RunCheckers(rules, ctx), report);
   for (const DiscoveredFile& file : pipeline.analyzed_files()) report.files.push_back(file.path);
   for (const ir::Problem& problem : pipeline.Notifications()) {
     report.notifications.push_back(Notification::FromProblem(problem));

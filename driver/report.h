@@ -40,6 +40,10 @@ struct Report {
   // Rule metadata (slug, severity, summary, index); every finding's rule must be in it.
   const checkers::Registry* registry = &checkers::Registry::Default();
   std::vector<checkers::Diagnostic> findings;  // sorted (checkers::DiagnosticLess)
+  // Findings on a line whose comment suppresses their rule (`# noqa: FS401`): not reported as
+  // findings; SARIF keeps them as results with an inSource suppression so dashboards can audit
+  // them. Sorted like `findings`.
+  std::vector<checkers::Diagnostic> suppressed;
   std::vector<Notification> notifications;
   // Absolute directory that SARIF URIs are relative to (%SRCROOT%); "" means the current
   // working directory.

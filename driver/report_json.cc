@@ -78,6 +78,7 @@ Value BuildJsonReport(const Report& report) {
   Value summary = Value::Object();
   summary.Set("files", report.files.size());
   summary.Set("findings", report.findings.size());
+  summary.Set("suppressed", report.suppressed.size());
   summary.Set("notifications", report.notifications.size());
   Value counts = Value::Object();
   for (const auto& [code, count] : by_rule) counts.Set(code, count);

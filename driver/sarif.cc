@@ -406,6 +406,17 @@ Value BuildSarif(const Report& report) {
   for (const checkers::Diagnostic& d : report.findings) {
     results.Push(Result(report, d, locator, artifacts, fingerprint_counts));
   }
+  // Suppressed in the source: still results, so code scanning shows them as suppressed rather
+  // than as fixed.
+  for (const checkers::Diagnostic& d : report.suppressed) {
+    Value result = Result(report, d, locator, artifacts, fingerprint_counts);
+    Value suppression = Value::Object();
+    suppression.Set("kind", "inSource");
+    Value suppressions = Value::Array();
+    suppressions.Push(std::move(suppression));
+    result.Set("suppressions", std::move(suppressions));
+    results.Push(std::move(result));
+  }
   Value notifications = Value::Array();
   for (const Notification& n : report.notifications) {
     notifications.Push(NotificationJson(n, locator));

@@ -47,6 +47,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "frontend/lowerer.h"
+#include "frontend/suppressions.h"
 #include "util/check.h"
 
 namespace flopscope::frontend {
@@ -122,6 +123,7 @@ ir::ModuleUnit ModuleLowerer::Run() {
   unit.module.line_count = file_.line_count;
   unit.module.problems = file_.problems;
   for (ir::Problem& problem : problems_) unit.module.problems.push_back(std::move(problem));
+  unit.module.suppressions = CollectSuppressions(root, file_.source.text);
   unit.functions.reserve(functions_.size());
   for (ir::Function& fn : functions_) unit.functions.push_back(std::move(fn));
   unit.classes.reserve(classes_.size());

@@ -61,6 +61,14 @@ ModuleId Program::AddModule(ModuleUnit unit) {
   return module_id;
 }
 
+bool Suppression::Covers(absl::string_view code) const {
+  if (codes.empty()) return true;
+  for (const std::string& c : codes) {
+    if (c == code) return true;
+  }
+  return false;
+}
+
 ModuleId Program::FindModule(absl::string_view dotted_name) const {
   auto it = module_by_name_.find(dotted_name);
   return it == module_by_name_.end() ? ModuleId() : it->second;

@@ -199,6 +199,14 @@ struct Problem {
   std::string message;
 };
 
+// A comment that asks for findings on its line not to be reported: `# noqa: FS101, FS305` or
+// `# flopscope: ignore` / `# flopscope: ignore[FS101]` (frontend/suppressions.cc).
+struct Suppression {
+  uint32_t line = 0;
+  std::vector<std::string> codes;  // empty: every rule
+  bool Covers(absl::string_view code) const;
+};
+
 struct Module {
   ModuleId id;
   std::string name;  // dotted module name from the repository layout: "pkg.sub.mod"
@@ -207,6 +215,7 @@ struct Module {
   FuncId body;
   uint32_t line_count = 0;
   std::vector<Problem> problems;
+  std::vector<Suppression> suppressions;  // by line, ascending
 };
 
 // The product of lowering one file: ids inside are local to the unit (FuncId/ClassId index into

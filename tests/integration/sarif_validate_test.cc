@@ -272,6 +272,31 @@ TEST_F(CorpusSarifTest, CrossFunctionFindingsExplainTheirPath) {
     EXPECT_TRUE(reaches_origin) << "no step at " << c.origin_file << ":" << c.origin_line;
   }
 }
+
+// A finding silenced by a  comment stays in the SARIF log as a suppressed result.
+TEST_F(CorpusSarifTest, SuppressedFindingsAreResultsWithAnInSourceSuppression) {
+  absl::StatusOr<driver::json::Value> log = driver::json::Parse(ReadFile(*sarif_));
+  ASSERT_TRUE(log.ok()) << log.status();
+  const driver::json::Value& run = log->Get("runs")->items()[0];
+  bool found = false;
+  for (const driver::json::Value& result : run.Get("results")->items()) {
+    const driver::json::Value& primary =
+        *result.Get("locations")->items()[0].Get("physicalLocation");
+    const bool at_line =
+        primary.Get("artifactLocation")->Get("uri")->AsString() ==
+            "corpus/fs401_fp32_model_load.py" &&
+        primary.Get("region")->Get("startLine")->AsInt() == 257;
+    const driver::json::Value* suppressions = result.Get("suppressions");
+    if (!at_line) {
+      EXPECT_EQ(suppressions, nullptr);
+      continue;
+    }
+    found = true;
+    ASSERT_NE(suppressions, nullptr);
+    EXPECT_EQ(suppressions->items()[0].Get("kind")->AsString(), "inSource");
+  }
+  EXPECT_TRUE(found);
+}
 #endif  // FLOPSCOPE_BINARY
 
 }  // namespace
