@@ -31,6 +31,11 @@ std::string CheckContext::QualifiedName(ir::FuncId fn) const {
 
 std::string CheckContext::DisplayName(ir::FuncId fn) const {
   const ir::Function& function = program_.function(fn);
+  // A comprehension is lowered as its own function, but users wrote it inside the enclosing
+  // one: name that ("load_zoo", not "load_zoo.<dictcomp1>").
+  if (function.kind == ir::FunctionKind::kComprehension && function.parent.valid()) {
+    return DisplayName(function.parent);
+  }
   if (function.kind == ir::FunctionKind::kModule) return "<module>";
   return function.qualname.empty() ? function.name : function.qualname;
 }

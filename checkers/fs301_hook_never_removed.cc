@@ -137,8 +137,12 @@ class HookNeverRemovedChecker final : public Checker {
       const ir::ValueRef at = s->node.value_ref();
       const ir::Function& caller = ctx.program().function(at.fn);
       if (caller.kind == ir::FunctionKind::kComprehension) continue;
-      std::string message = absl::StrCat("receives the handle from ",
-                                         ctx.DisplayName(s->at.fn), "()");
+      const bool from_comprehension =
+          ctx.program().function(s->at.fn).kind == ir::FunctionKind::kComprehension;
+      std::string message =
+          from_comprehension
+              ? std::string("collects the handles in a comprehension")
+              : absl::StrCat("receives the handle from ", ctx.DisplayName(s->at.fn), "()");
       if (at == reg.dropped_in) {
         absl::StrAppend(&message, " and drops it");
       }
