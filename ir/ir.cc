@@ -126,10 +126,16 @@ void ComputeCfg(Function& fn) {
     if (!block.instrs.empty()) {
       const Instr& last = fn.instr(block.instrs.back());
       if (IsTerminator(last.op)) {
-        for (BlockId target : last.targets) block.succs.push_back(target);
+        for (BlockId target : last.targets) {
+          // A target outside the function is a lowering bug; fail here, not in a later
+          // out-of-bounds read that Verify would come too late for.
+          FS_CHECK(target.valid() && target.index() < fn.blocks.size());
+          block.succs.push_back(target);
+        }
       }
     }
     for (BlockId handler : block.exception_targets) {
+      FS_CHECK(handler.valid() && handler.index() < fn.blocks.size());
       bool seen = false;
       for (BlockId s : block.succs) seen = seen || s == handler;
       if (!seen) block.succs.push_back(handler);
