@@ -6,40 +6,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "util/utf8.h"
 #include "xxhash.h"
 
 namespace flopscope::driver {
 namespace {
-
-// Decodes one UTF-8 sequence at s[i]: the code point and its length, or {0xFFFD, 1} for a byte
-// that does not start a valid sequence (as a UTF-8 decoder with replacement does).
-std::pair<uint32_t, size_t> DecodeUtf8(absl::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return {c, 1};
-  size_t len = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return {0xFFFD, 1};
-  }
-  if (i + len > s.size()) return {0xFFFD, 1};
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return {0xFFFD, 1};
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1};
-  return {cp, len};
-}
 
 // The rolling line hasher. State and update rule mirror the description in fingerprints.h.
 class LineHasher {
@@ -119,9 +90,9 @@ uint32_t Utf16Column(absl::string_view line, uint32_t byte_col) {
   uint32_t units = 0;
   size_t i = 0;
   while (i < target && i < line.size()) {
-    auto [cp, len] = DecodeUtf8(line, i);
-    units += cp >= 0x10000 ? 2 : 1;
-    i += len;
+    const utf8::Decoded c = utf8::DecodeAt(line, i);
+    units += c.code_point >= 0x10000 ? 2 : 1;
+    i += c.length;
   }
   if (target > i) units += static_cast<uint32_t>(target - i);
   return units + 1;
@@ -130,7 +101,8 @@ uint32_t Utf16Column(absl::string_view line, uint32_t byte_col) {
 std::vector<std::string> LineHashes(absl::string_view text) {
   LineHasher hasher;
   for (size_t i = 0; i < text.size();) {
-    auto [cp, len] = DecodeUtf8(text, i);
+    const utf8::Decoded c = utf8::DecodeAt(text, i);
+    const uint32_t cp = c.code_point;  // U+FFFD for an invalid byte
     if (cp >= 0x10000) {
       // JavaScript strings are UTF-16: a supplementary character is two code units.
       hasher.Process(0xD800 + ((cp - 0x10000) >> 10));
@@ -138,7 +110,7 @@ std::vector<std::string> LineHashes(absl::string_view text) {
     } else {
       hasher.Process(cp);
     }
-    i += len;
+    i += c.length;
   }
   return hasher.Finish();
 }

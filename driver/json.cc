@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "util/check.h"
+#include "util/utf8.h"
 
 namespace flopscope::driver::json {
 
@@ -75,36 +76,6 @@ Value& Value::Push(Value value) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid (overlong forms,
-// surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 void AppendQuoted(std::string& out, absl::string_view text) {
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
@@ -146,14 +117,13 @@ void AppendQuoted(std::string& out, absl::string_view text) {
       ++i;
       continue;
     }
-    size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
+    const utf8::Decoded d = utf8::DecodeAt(text, i);
+    if (d.valid) {
+      out.append(text.data() + i, d.length);
+    } else {
       out += "\\ufffd";
-      ++i;
-      continue;
     }
-    out.append(text.data() + i, len);
-    i += len;
+    i += d.length;
   }
   out.push_back('"');
 }
@@ -388,24 +358,6 @@ class Parser {
     return true;
   }
 
-  static void AppendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   bool ParseString(std::string& out) {
     ++pos_;  // opening quote
     while (pos_ < text_.size()) {
@@ -452,12 +404,12 @@ class Parser {
             if (low >= 0xDC00 && low <= 0xDFFF) {
               cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             } else {
-              AppendUtf8(out, 0xFFFD);
+              utf8::Append(out, utf8::kReplacementChar);
               cp = low;
             }
           }
-          if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // lone surrogate
-          AppendUtf8(out, cp);
+          if (cp >= 0xD800 && cp <= 0xDFFF) cp = utf8::kReplacementChar;  // lone surrogate
+          utf8::Append(out, cp);
           break;
         }
         default:

@@ -13,12 +13,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "util/utf8.h"
 
 namespace flopscope::driver {
 namespace {
 
 constexpr absl::string_view kBom = "\xEF\xBB\xBF";
-constexpr absl::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 ir::Problem MakeProblem(ir::Problem::Kind kind, const std::string& path, std::string message,
                         ir::SourceRange range = {}) {
@@ -28,66 +28,6 @@ ir::Problem MakeProblem(ir::Problem::Kind kind, const std::string& path, std::st
   problem.range = range;
   problem.message = std::move(message);
   return problem;
-}
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is invalid (overlong
-// forms, surrogates and code points above U+10FFFF included, as Python rejects them).
-size_t ValidSequenceLength(absl::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;  // allowed range of the first continuation byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
-}
-
-// Replaces each byte that starts no valid sequence with U+FFFD. Returns the number replaced and
-// the offset (in the input) of the first one.
-size_t RepairUtf8(std::string& text, size_t* first_bad) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t length = ValidSequenceLength(text, i);
-    if (length == 0) break;
-    i += length;
-  }
-  if (i == text.size()) return 0;
-  *first_bad = i;
-  size_t bad = 0;
-  std::string out;
-  out.reserve(text.size() + 16);
-  out.append(text, 0, i);
-  while (i < text.size()) {
-    const size_t length = ValidSequenceLength(text, i);
-    if (length == 0) {
-      out.append(kReplacement.data(), kReplacement.size());
-      ++bad;
-      ++i;
-    } else {
-      out.append(text, i, length);
-      i += length;
-    }
-  }
-  text = std::move(out);
-  return bad;
 }
 
 // Converts `bytes` from `encoding` to UTF-8 with iconv; nullopt when iconv does not know the
@@ -207,7 +147,7 @@ std::optional<std::string> DecodeSource(std::string bytes, const std::string& pa
                                    absl::StrCat(error, "; read as UTF-8 instead")));
   }
   size_t first_bad = 0;
-  if (const size_t bad = RepairUtf8(bytes, &first_bad); bad != 0) {
+  if (const size_t bad = utf8::ReplaceInvalid(bytes, &first_bad); bad != 0) {
     problems.push_back(MakeProblem(
         ir::Problem::Kind::kNotUtf8, path,
         absl::StrFormat("not valid UTF-8 at byte offset %d (%d invalid byte%s replaced with "

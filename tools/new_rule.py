@@ -6,7 +6,7 @@ usage: tools/new_rule.py FS101 reload-in-loop --severity critical --summary "...
 Writes, each only when missing (existing files are kept untouched):
   checkers/fs101_reload_in_loop.cc     checker skeleton defining MakeReloadInLoopChecker()
   docs/rules/fs101_reload_in_loop.md   page with the required headings
-  corpus/fs101_reload_in_loop.py       corpus file (unless corpus/fs101_reload_in_loop/ exists)
+  corpus/fs101_reload_in_loop.py       corpus file (unless corpus/<stem>_project/ exists)
 and inserts FS_RULE(101, ReloadInLoop, "reload-in-loop", kCritical, "...") into rules.def in code
 order. The summary may be omitted when docs/rules/README.md already lists the rule.
 See docs/adding_a_rule.md.
@@ -181,8 +181,8 @@ def main():
     write_new(os.path.join(ROOT, "checkers", stem + ".cc"), CHECKER.format(**fields), args.dry_run)
     write_new(os.path.join(ROOT, "docs", "rules", stem + ".md"), DOC.format(**fields),
               args.dry_run)
-    if os.path.isdir(os.path.join(ROOT, "corpus", stem)):
-        print(f"kept     corpus/{stem}/")
+    if os.path.isdir(os.path.join(ROOT, "corpus", stem + "_project")):
+        print(f"kept     corpus/{stem}_project/")
     else:
         write_new(os.path.join(ROOT, "corpus", stem + ".py"), CORPUS.format(**fields),
                   args.dry_run)

@@ -156,7 +156,8 @@ std::string ReadFile(const fs::path& path) {
   return buffer.str();
 }
 
-// File stems in `dir` that look like rule stems ("fs101_reload_in_loop"), with `suffix` removed.
+// File stems in `dir` that look like rule stems ("fs101_reload_in_loop"), with `suffix` removed
+// from file names and "_project" from directory names.
 std::set<std::string> RuleStems(const fs::path& dir, absl::string_view suffix, bool dirs_too) {
   std::set<std::string> out;
   if (!fs::is_directory(dir)) return out;
@@ -165,7 +166,7 @@ std::set<std::string> RuleStems(const fs::path& dir, absl::string_view suffix, b
     std::string stem;
     if (entry.is_directory()) {
       if (!dirs_too) continue;
-      stem = name;
+      stem = absl::EndsWith(name, "_project") ? name.substr(0, name.size() - 8) : name;
     } else {
       if (!absl::EndsWith(name, suffix)) continue;
       stem = name.substr(0, name.size() - suffix.size());
@@ -194,8 +195,8 @@ TEST(RegistryFilesTest, EveryRuleHasCheckerDocAndCorpusWithOneNameInEveryCasing)
     std::string stem = rule.Stem();
     EXPECT_TRUE(fs::exists(SourceDir() / "checkers" / (stem + ".cc")));
     EXPECT_TRUE(fs::exists(SourceDir() / "corpus" / (stem + ".py")) ||
-                fs::is_directory(SourceDir() / "corpus" / stem))
-        << "corpus/" << stem << ".py or corpus/" << stem << "/";
+                fs::is_directory(SourceDir() / "corpus" / (stem + "_project")))
+        << "corpus/" << stem << ".py or corpus/" << stem << "_project/";
     EXPECT_EQ(rule.name, PascalCase(rule.slug));
     EXPECT_FALSE(rule.summary.empty());
     EXPECT_FALSE(absl::EndsWith(rule.summary, "."));

@@ -54,7 +54,7 @@ std::string RelativeToSource(const std::string& path) {
 
 // One instance per corpus/*.py file and per corpus/*/ directory, sorted.
 struct CorpusEntry {
-  std::string name;  // test name: the stem, "_project" appended for directories
+  std::string name;  // test name: the stem, or the directory name ending in "_project"
   std::string path;  // "corpus/fs101_reload_in_loop.py" or "corpus/probing_study"
   bool is_dir = false;
 };
@@ -69,7 +69,10 @@ std::vector<CorpusEntry> CorpusEntries() {
     std::string name = e.path().filename().string();
     if (name.empty() || name[0] == '.' || name == "__pycache__") continue;
     if (e.is_directory()) {
-      out.push_back({name + "_project", "corpus/" + name, true});
+      // A rule's directory is already named `<stem>_project/`: named `<stem>/`, it would be a
+      // second module with the name of the rule's file.
+      out.push_back({absl::EndsWith(name, "_project") ? name : name + "_project",
+                     "corpus/" + name, true});
     } else if (absl::EndsWith(name, ".py")) {
       out.push_back({name.substr(0, name.size() - 3), "corpus/" + name, false});
     }
@@ -183,6 +186,16 @@ TEST(CorpusRunTest, FindingsAreRegisteredRulesInCorpusFiles) {
     EXPECT_TRUE(fs::exists(SourceDir() / path)) << path;
     for (const Finding& f : findings) EXPECT_TRUE(Registered(f.code)) << path << ":" << f.line;
   }
+}
+
+// The corpus reads cleanly: in particular no two corpus modules share a dotted name (a rule's
+// multi-module case lives in `<stem>_project/`, beside `<stem>.py`).
+TEST(CorpusRunTest, NoNotifications) {
+  const CorpusRun& run = RunOnCorpus();
+  ASSERT_TRUE(run.error.empty()) << run.error;
+  const driver::json::Value* notifications = run.report.Get("notifications");
+  ASSERT_NE(notifications, nullptr);
+  for (const driver::json::Value& n : notifications->items()) ADD_FAILURE() << n.Serialize(0);
 }
 
 class CorpusTest : public ::testing::TestWithParam<CorpusEntry> {};

@@ -18,44 +18,13 @@
 #include "gtest/gtest.h"
 #include "ir/ir.h"
 #include "ir/passes.h"
+#include "util/utf8.h"
 
 namespace flopscope {
 namespace {
 
 constexpr char kStdlib[] = "/usr/lib/python3.11";
 constexpr size_t kFailuresShown = 20;
-
-// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF): the frontend's contract.
-bool IsUtf8(const std::string& text) {
-  size_t i = 0;
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-  while (i < text.size()) {
-    const uint8_t c = byte(i);
-    size_t extra = 0;
-    uint32_t min = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, min = 0x10000, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((byte(i + k) & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
 
 std::vector<std::filesystem::path> PythonFiles(const std::filesystem::path& root) {
   std::vector<std::filesystem::path> files;
@@ -97,7 +66,8 @@ TEST(SsaStdlibTest, EveryFunctionVerifiesAfterSsaAndLoops) {
     source.module_name = path.stem().string();
     source.text = buffer.str();
     ++counts.files;
-    if (!IsUtf8(source.text)) {
+    // The frontend's contract is valid UTF-8 (the driver repairs input before lowering).
+    if (utf8::ValidPrefixLength(source.text) != source.text.size()) {
       ++counts.not_utf8;
       continue;
     }
