@@ -225,8 +225,8 @@ struct CrossFunctionCase {
 constexpr CrossFunctionCase kCrossFunctionCases[] = {
     {"FS101", "corpus/fs101_reload_in_loop.py", 157, "corpus/fs101_reload_in_loop.py", 135},
     {"FS101", "corpus/probing_study/experiments.py", 86, "corpus/probing_study/models.py", 11},
-    {"FS103", "corpus/fs103_duplicate_model_load/experiments.py", 22,
-     "corpus/fs103_duplicate_model_load/models.py", 12},
+    {"FS103", "corpus/fs103_duplicate_model_load_project/experiments.py", 22,
+     "corpus/fs103_duplicate_model_load_project/models.py", 12},
     {"FS104", "corpus/fs104_model_deepcopy.py", 79, "corpus/fs104_model_deepcopy.py", 100},
     {"FS105", "corpus/fs105_concurrent_large_models.py", 104,
      "corpus/fs105_concurrent_large_models.py", 85},
