@@ -33,7 +33,8 @@
 //   expressions Yield. Functions and classes defined inside a finally body exist once (each copy
 //   of the body emits its own MakeFunction/MakeClass of the same id; `definition` is the first).
 // - Decorators: `@d1 @d2 def f` evaluates d1, d2, then MakeFunction, then Call(d2, f) and
-//   Call(d1, that); the last call's value is stored. Function/Class::decorators = [d1, d2].
+//   Call(d1, that); the last call's value is stored. Function/Class::decorator_calls are those
+//   two calls, outermost (d1's) first.
 // - Not modeled, as Opaque with its range: syntax-error regions ("syntax error"), Python 2 print
 //   and exec statements, `type X = ...` aliases (the name is bound to the Opaque), nesting deeper
 //   than kMaxDepth ("too deeply nested", plus a kTooDeep Problem), the assert failure's exception
@@ -508,14 +509,17 @@ void FunctionLowerer::Decorated(TSNode node) {
   }
 }
 
-InstrId FunctionLowerer::ApplyDecorators(InstrId value, const std::vector<InstrId>& decorators,
-                                         TSNode node) {
+std::vector<InstrId> FunctionLowerer::ApplyDecorators(InstrId value,
+                                                      const std::vector<InstrId>& decorators,
+                                                      TSNode node) {
   // The decorator nearest the definition is applied first; the outermost last.
-  for (auto it = decorators.rbegin(); it != decorators.rend(); ++it) {
-    value = Emit(Opcode::kCall, node, {*it, value});
+  std::vector<InstrId> calls(decorators.size());
+  for (size_t i = decorators.size(); i-- > 0;) {
+    value = Emit(Opcode::kCall, node, {decorators[i], value});
     fn_.instr(value).arg_names = {""};
+    calls[i] = value;
   }
-  return value;
+  return calls;
 }
 
 void FunctionLowerer::CollectParams(TSNode params, std::vector<ir::Param>& out,
@@ -614,9 +618,10 @@ void FunctionLowerer::FunctionDef(TSNode node, const std::vector<InstrId>& decor
                                     Field(node, k_.field.parameters));
   const ir::FuncId child(fn_.instr(make).aux);
   ir::Function& fn = m_.function(child);
-  if (fn.definition == make) fn.decorators = decorators;  // not for a later finally copy
   if (fn.method_of.valid()) m_.klass(fn.method_of).methods[name] = child;
-  const InstrId value = ApplyDecorators(make, decorators, node);
+  const std::vector<InstrId> calls = ApplyDecorators(make, decorators, node);
+  if (fn.definition == make) fn.decorator_calls = calls;  // not for a later finally copy
+  const InstrId value = calls.empty() ? make : calls.front();
   if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);
 }
 
@@ -646,7 +651,8 @@ void FunctionLowerer::ClassDef(TSNode node, const std::vector<InstrId>& decorato
     // A finally copy of a class statement: the same class, created again.
     const InstrId make = Emit(Opcode::kMakeClass, node, std::move(operands), "", existing.value());
     fn_.instr(make).arg_names = std::move(arg_names);
-    const InstrId value = ApplyDecorators(make, decorators, node);
+    const std::vector<InstrId> calls = ApplyDecorators(make, decorators, node);
+    const InstrId value = calls.empty() ? make : calls.front();
     if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);
     return;
   }
@@ -659,12 +665,13 @@ void FunctionLowerer::ClassDef(TSNode node, const std::vector<InstrId>& decorato
   const InstrId make = Emit(Opcode::kMakeClass, node, std::move(operands), "", cls_id.value());
   fn_.instr(make).arg_names = std::move(arg_names);
   m_.function(body).definition = make;
-  m_.function(body).decorators = decorators;
+  const std::vector<InstrId> calls = ApplyDecorators(make, decorators, node);
+  m_.function(body).decorator_calls = calls;
   ir::Class& cls = m_.klass(cls_id);
   cls.body = body;
   cls.definition = make;
-  cls.decorators = decorators;
-  const InstrId value = ApplyDecorators(make, decorators, node);
+  cls.decorator_calls = calls;
+  const InstrId value = calls.empty() ? make : calls.front();
   if (!name.empty()) StoreName(name, value, ts_node_is_null(name_node) ? node : name_node);
 }
 

@@ -127,8 +127,9 @@ class FunctionLowerer {
                            TSNode node, TSNode params);
   std::string ChildQualname(absl::string_view name) const;
   std::string NumberedName(absl::string_view base);
-  ir::InstrId ApplyDecorators(ir::InstrId value, const std::vector<ir::InstrId>& decorators,
-                              TSNode node);
+  // Applies `decorators` (outermost first) to `value`; returns the calls, outermost first.
+  std::vector<ir::InstrId> ApplyDecorators(ir::InstrId value,
+                                           const std::vector<ir::InstrId>& decorators, TSNode node);
   void Raise(TSNode node);
   void Assert(TSNode node);
   void OpaqueStatement(TSNode node, absl::string_view what);

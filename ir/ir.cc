@@ -117,6 +117,13 @@ void FunctionBuilder::EmitBranch(InstrId cond, BlockId if_true, BlockId if_false
   fn_.instr(id).targets = {if_true, if_false};
 }
 
+InstrId DecoratorValue(const Function& parent, InstrId call) {
+  if (!call.valid() || call.index() >= parent.instrs.size()) return InstrId();
+  const Instr& instr = parent.instr(call);
+  if (instr.op != Opcode::kCall || instr.operands.size() != 2) return InstrId();
+  return instr.operands[0];
+}
+
 void ComputeCfg(Function& fn) {
   for (Block& block : fn.blocks) {
     block.succs.clear();

@@ -157,9 +157,12 @@ struct Function {
   bool is_async = false;
   bool is_generator = false;
   SourceRange range;
-  // Decorator expressions' values in the parent function, outermost first. The decorator calls
-  // themselves are ordinary Call instructions in the parent.
-  std::vector<InstrId> decorators;
+  // The Calls in the parent that apply this function's decorators, outermost first (for a
+  // definition in a finally body, those of the first copy, like `definition`). Each is
+  // Call(decorator, decorated value): see DecoratorValue. Calls, not the decorator expressions,
+  // are recorded because BuildSsa removes loads (a decorator's name is usually one) but keeps
+  // calls and rewrites their operands to the values that replace removed loads.
+  std::vector<InstrId> decorator_calls;
   // The instruction in the parent that creates this function (MakeFunction/MakeClass).
   InstrId definition;
 
@@ -184,7 +187,7 @@ struct Class {
   FuncId body;           // the kClassBody function
   FuncId defined_in;     // the function whose code runs the class statement
   InstrId definition;    // MakeClass in defined_in (operands hold the bases)
-  std::vector<InstrId> decorators;  // in defined_in
+  std::vector<InstrId> decorator_calls;  // in defined_in, as Function::decorator_calls
   // Functions defined directly in the body by name (the last definition wins, as at run time).
   absl::flat_hash_map<std::string, FuncId> methods;
   SourceRange range;
@@ -283,6 +286,10 @@ class FunctionBuilder {
 
 // Recomputes Block::succs/preds from terminators and exception targets.
 void ComputeCfg(Function& fn);
+
+// The decorator's value in `parent` for one of Function/Class::decorator_calls (the call's
+// callee operand), or invalid when `call` is not such a Call.
+InstrId DecoratorValue(const Function& parent, InstrId call);
 
 }  // namespace flopscope::ir
 

@@ -335,10 +335,10 @@ void AppendHeader(const Program& program, const Function& fn, std::string& out) 
     absl::StrAppend(&out, "  body_of ", ClassName(program, fn.class_of_body.value()), "\n");
   }
   if (fn.definition.valid()) absl::StrAppend(&out, "  definition ", V(fn.definition), "\n");
-  if (!fn.decorators.empty()) {
+  if (!fn.decorator_calls.empty()) {
     std::vector<std::string> parts;
-    for (InstrId d : fn.decorators) parts.push_back(V(d));
-    absl::StrAppend(&out, "  decorators ", absl::StrJoin(parts, ", "), "\n");
+    for (InstrId d : fn.decorator_calls) parts.push_back(V(d));
+    absl::StrAppend(&out, "  decorator_calls ", absl::StrJoin(parts, ", "), "\n");
   }
   if (!fn.cell_vars.empty()) absl::StrAppend(&out, "  cells ", absl::StrJoin(fn.cell_vars, ", "), "\n");
   if (!fn.free_vars.empty()) absl::StrAppend(&out, "  free ", absl::StrJoin(fn.free_vars, ", "), "\n");
@@ -423,10 +423,10 @@ std::string PrintModule(const Program& program, ModuleId module_id) {
     if (const Instr* def = ClassDefinition(program, cls); def != nullptr && !def->operands.empty()) {
       absl::StrAppend(&out, "  bases ", NamedOperands(*def, 0), "\n");
     }
-    if (!cls.decorators.empty()) {
+    if (!cls.decorator_calls.empty()) {
       std::vector<std::string> parts;
-      for (InstrId d : cls.decorators) parts.push_back(V(d));
-      absl::StrAppend(&out, "  decorators ", absl::StrJoin(parts, ", "), "\n");
+      for (InstrId d : cls.decorator_calls) parts.push_back(V(d));
+      absl::StrAppend(&out, "  decorator_calls ", absl::StrJoin(parts, ", "), "\n");
     }
     std::vector<std::pair<std::string, FuncId>> methods(cls.methods.begin(), cls.methods.end());
     std::sort(methods.begin(), methods.end(),

@@ -101,15 +101,18 @@ std::vector<ValueRef> Resolver::Origins(FuncId fn, InstrId value) const {
 std::vector<std::string> Resolver::DecoratorNames(FuncId fn_id) const {
   const Function& fn = program_.function(fn_id);
   FuncId parent = fn.parent;
-  const std::vector<InstrId>* decorators = &fn.decorators;
+  const std::vector<InstrId>* calls = &fn.decorator_calls;
   if (fn.kind == FunctionKind::kClassBody && fn.class_of_body.valid()) {
     const Class& cls = program_.klass(fn.class_of_body);
     parent = cls.defined_in;
-    decorators = &cls.decorators;
+    calls = &cls.decorator_calls;
   }
   std::vector<std::string> names;
   if (!parent.valid()) return names;
-  for (InstrId decorator : *decorators) names.push_back(QualifiedName(parent, decorator));
+  for (InstrId call : *calls) {
+    const InstrId decorator = DecoratorValue(program_.function(parent), call);
+    names.push_back(decorator.valid() ? QualifiedName(parent, decorator) : "");
+  }
   return names;
 }
 

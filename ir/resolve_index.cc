@@ -10,7 +10,8 @@ namespace {
 
 // The spelling of a decorator expression's last name: `staticmethod`, `functools.cached_property`
 // -> "cached_property", `x.setter` -> "setter".
-absl::string_view DecoratorSpelling(const Function& parent, InstrId decorator) {
+absl::string_view DecoratorSpelling(const Function& parent, InstrId call) {
+  const InstrId decorator = DecoratorValue(parent, call);
   if (!decorator.valid() || decorator.index() >= parent.instrs.size()) return "";
   const Instr& instr = parent.instr(decorator);
   if (instr.op == Opcode::kLoadVar || instr.op == Opcode::kLoadAttr) return instr.text;
@@ -23,8 +24,8 @@ MethodKind ComputeMethodKind(const Program& program, const Function& fn) {
   }
   const Function& parent = program.function(fn.parent);
   MethodKind kind = MethodKind::kInstance;
-  for (InstrId decorator : fn.decorators) {
-    const absl::string_view spelling = DecoratorSpelling(parent, decorator);
+  for (InstrId call : fn.decorator_calls) {
+    const absl::string_view spelling = DecoratorSpelling(parent, call);
     if (spelling == "staticmethod") return MethodKind::kStatic;
     if (spelling == "classmethod") kind = MethodKind::kClass;
     if (spelling == "property" || spelling == "cached_property") kind = MethodKind::kProperty;
@@ -60,10 +61,8 @@ ProgramIndex::ProgramIndex(const Program& program)
   for (const Function& fn : program.functions()) {
     method_kinds_[fn.id.index()] = ComputeMethodKind(program, fn);
   }
-  for (const Function& fn : program.functions()) {
-    IndexFunction(fn);
-    IndexDecorators(fn);
-  }
+  for (const Function& fn : program.functions()) IndexFunction(fn);
+  IndexDecorators();
 }
 
 void ProgramIndex::IndexFunction(const Function& fn) {
@@ -122,42 +121,27 @@ void ProgramIndex::IndexFunction(const Function& fn) {
   }
 }
 
-// Decorators are applied innermost first, each as `Call(decorator, previous)` emitted right
-// after the MakeFunction/MakeClass, so one forward scan pairs every application with its
-// definition. The callee operand is not compared with Function::decorators: BuildSsa may have
-// forwarded a decorator's global load to the stored value. A definition's value is used by
-// nothing but its decorator calls and the binding store, so counting applications is exact.
-void ProgramIndex::IndexDecorators(const Function& fn) {
-  struct Target {
-    FuncId func;
-    ClassId cls;
-    size_t remaining = 0;  // decorator applications still expected
+// Every definition records its decorator applications, so indexing them is a lookup; an
+// application BuildSsa found unreachable is left out, as are the applications of a definition's
+// later copies in a finally body (Function/Class::decorator_calls name the first copy's).
+void ProgramIndex::IndexDecorators() {
+  const auto live_call = [&](FuncId parent, InstrId call) {
+    if (!parent.valid() || !call.valid()) return false;
+    const Function& fn = program_.function(parent);
+    return call.index() < fn.instrs.size() && fn.instr(call).block.valid() &&
+           DecoratorValue(fn, call).valid();
   };
-  absl::flat_hash_map<int32_t, Target> pending;
-  const auto num_functions = static_cast<int32_t>(program_.functions().size());
-  const auto num_classes = static_cast<int32_t>(program_.classes().size());
-  for (size_t i = 0; i < fn.instrs.size(); ++i) {
-    const Instr& instr = fn.instrs[i];
-    if (!instr.block.valid()) continue;
-    const auto id = static_cast<int32_t>(i);
-    if (instr.op == Opcode::kMakeFunction && instr.aux >= 0 && instr.aux < num_functions) {
-      const size_t count = program_.function(FuncId(instr.aux)).decorators.size();
-      if (count > 0) pending[id] = {FuncId(instr.aux), ClassId(), count};
-    } else if (instr.op == Opcode::kMakeClass && instr.aux >= 0 && instr.aux < num_classes) {
-      const size_t count = program_.klass(ClassId(instr.aux)).decorators.size();
-      if (count > 0) pending[id] = {FuncId(), ClassId(instr.aux), count};
-    } else if (instr.op == Opcode::kCall && instr.operands.size() == 2 &&
-               (instr.arg_names.empty() || instr.arg_names[0].empty())) {
-      auto it = pending.find(instr.operands[1].value());
-      if (it == pending.end()) continue;
-      Target target = it->second;
-      pending.erase(it);
-      if (target.func.valid()) {
-        decorated_functions_[ValueRef{fn.id, InstrId(id)}] = target.func;
-      } else {
-        decorated_classes_[ValueRef{fn.id, InstrId(id)}] = target.cls;
+  for (const Function& fn : program_.functions()) {
+    if (fn.kind == FunctionKind::kClassBody) continue;  // its class's decorators, indexed below
+    for (InstrId call : fn.decorator_calls) {
+      if (live_call(fn.parent, call)) decorated_functions_[ValueRef{fn.parent, call}] = fn.id;
+    }
+  }
+  for (const Class& cls : program_.classes()) {
+    for (InstrId call : cls.decorator_calls) {
+      if (live_call(cls.defined_in, call)) {
+        decorated_classes_[ValueRef{cls.defined_in, call}] = cls.id;
       }
-      if (--target.remaining > 0) pending[id] = target;
     }
   }
 }

@@ -82,7 +82,7 @@ class ProgramIndex {
 
  private:
   void IndexFunction(const Function& fn);
-  void IndexDecorators(const Function& fn);
+  void IndexDecorators();
   void IndexContainerWrite(const Function& fn, InstrId id, const Instr& instr);
   // The location key ("l<fn>:<instr>", "g<module>:<name>", "a<class>:<attr>") a container
   // expression names, or "" when it is none of those.

@@ -76,6 +76,54 @@ def f(xs):
   EXPECT_TRUE(Reaches(fn, for_iter.targets[0], loop.header));
 }
 
+// `async for` is lowered by the same code as `for`: the same blocks, instructions and loop record;
+// only the GetIter says the iteration is asynchronous (aux = 1).
+TEST(LowerLoops, AsyncForIsForWithAsyncIteration) {
+  const ir::ModuleUnit sync = LowerSource(R"py(
+async def f(xs):
+    for x in xs:
+        if x:
+            break
+        use(x)
+    else:
+        other()
+    done()
+)py");
+  const ir::ModuleUnit async = LowerSource(R"py(
+async def f(xs):
+    async for x in xs:
+        if x:
+            break
+        use(x)
+    else:
+        other()
+    done()
+)py");
+  const ir::Function& s = Fn(sync, "f");
+  const ir::Function& a = Fn(async, "f");
+  ASSERT_EQ(s.instrs.size(), a.instrs.size());
+  for (size_t i = 0; i < s.instrs.size(); ++i) {
+    const ir::Instr& si = s.instrs[i];
+    const ir::Instr& ai = a.instrs[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(si.op, ai.op);
+    EXPECT_EQ(si.block, ai.block);
+    EXPECT_EQ(si.text, ai.text);
+    EXPECT_TRUE(std::equal(si.operands.begin(), si.operands.end(), ai.operands.begin(),
+                           ai.operands.end()));
+    EXPECT_TRUE(std::equal(si.targets.begin(), si.targets.end(), ai.targets.begin(),
+                           ai.targets.end()));
+    EXPECT_EQ(ai.aux, si.op == Opcode::kGetIter ? 1 : si.aux);
+  }
+  EXPECT_EQ(s.blocks.size(), a.blocks.size());
+  ASSERT_EQ(a.loops.size(), 1u);
+  ASSERT_EQ(s.loops.size(), 1u);
+  EXPECT_EQ(a.loops[0].header, s.loops[0].header);
+  EXPECT_EQ(a.loops[0].for_iter, s.loops[0].for_iter);
+  EXPECT_EQ(a.instr(a.loops[0].for_iter).op, Opcode::kForIter);
+  EXPECT_EQ(s.instr(Find(s, Opcode::kGetIter)[0]).aux, 0);
+}
+
 TEST(LowerLoops, NestedLoopsWhileBreakContinueElse) {
   const ir::ModuleUnit unit = LowerSource(R"py(
 def f(rows, n):

@@ -119,22 +119,24 @@ class D: pass
 )py");
   const ir::Function& module = unit.functions[0];
   const ir::Function& f = Fn(unit, "f");
-  ASSERT_EQ(f.decorators.size(), 2u);
-  EXPECT_EQ(module.instr(f.decorators[0]).text, "outer");
-  EXPECT_EQ(module.instr(f.decorators[1]).op, Opcode::kCall);  // inner(1)
+  ASSERT_EQ(f.decorator_calls.size(), 2u);
+  EXPECT_EQ(module.instr(ir::DecoratorValue(module, f.decorator_calls[0])).text, "outer");
+  const ir::InstrId inner = ir::DecoratorValue(module, f.decorator_calls[1]);
+  EXPECT_EQ(module.instr(inner).op, Opcode::kCall);  // inner(1)
   // f = outer(inner(1)(<make f>))
   const ir::InstrId stored = Operand(module, One(module, Opcode::kStoreVar, "f"), 0);
-  ASSERT_EQ(module.instr(stored).op, Opcode::kCall);
-  EXPECT_EQ(Operand(module, stored, 0), f.decorators[0]);
+  EXPECT_EQ(stored, f.decorator_calls[0]);
   const ir::InstrId applied_inner = Operand(module, stored, 1);
-  EXPECT_EQ(Operand(module, applied_inner, 0), f.decorators[1]);
+  EXPECT_EQ(applied_inner, f.decorator_calls[1]);
+  EXPECT_EQ(Operand(module, applied_inner, 0), inner);
   EXPECT_EQ(Operand(module, applied_inner, 1), f.definition);
 
   const ir::Class* d = FindClass(unit, "D");
   ASSERT_NE(d, nullptr);
-  ASSERT_EQ(d->decorators.size(), 1u);
-  EXPECT_EQ(module.instr(d->decorators[0]).text, "dataclass");
+  ASSERT_EQ(d->decorator_calls.size(), 1u);
+  EXPECT_EQ(module.instr(ir::DecoratorValue(module, d->decorator_calls[0])).text, "dataclass");
   const ir::InstrId d_stored = Operand(module, One(module, Opcode::kStoreVar, "D"), 0);
+  EXPECT_EQ(d_stored, d->decorator_calls[0]);
   EXPECT_EQ(Operand(module, d_stored, 1), d->definition);
 }
 

@@ -76,7 +76,6 @@ class HandBuiltModule {
     if (parent_kind != FunctionKind::kModule) qualname = fn(parent).qualname + "." + name;
     const int index = NewFunction(FunctionKind::kFunction, name, qualname, parent);
     for (std::string& param : params) fn(index).params.push_back({std::move(param)});
-    fn(index).decorators = decorators;
     if (parent_kind == FunctionKind::kClassBody) {
       fn(index).method_of = parent_class;
       unit_.classes[parent_class.index()].methods[name] = FuncId(index);
@@ -84,9 +83,12 @@ class HandBuiltModule {
     InstrId value = Emit(parent, Opcode::kMakeFunction, {}, {}, index);
     fn(index).definition = value;
     last_definition_ = value;
-    for (auto it = decorators.rbegin(); it != decorators.rend(); ++it) {
-      value = Call(parent, *it, {value});
+    std::vector<InstrId> calls(decorators.size());
+    for (size_t i = decorators.size(); i-- > 0;) {
+      value = Call(parent, decorators[i], {value});
+      calls[i] = value;
     }
+    fn(index).decorator_calls = std::move(calls);
     last_value_ = value;
     if (bind) Store(parent, name, value, ScopeOf(parent));
     return index;
