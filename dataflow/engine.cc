@@ -337,19 +337,27 @@ SiteId Engine::UnknownParamSite(ir::FuncId fn, int index) {
 
 // --- Cells --------------------------------------------------------------------------------------
 
-AbstractValue Engine::ReadCell(const CellKey& key) {
-  Cell& cell = cells[key];
+Cell& Engine::CellAt(const CellRef& key) {
+  auto it = cells.find(key);
+  if (it == cells.end()) {
+    it = cells.emplace(CellKey{key.kind, key.owner, std::string(key.name)}, Cell{}).first;
+  }
+  return it->second;
+}
+
+AbstractValue Engine::ReadCell(const CellRef& key) {
+  Cell& cell = CellAt(key);
   if (!stack.empty()) cell.readers.insert(stack.back());
   return cell.value;
 }
 
-AbstractValue Engine::PeekCell(const CellKey& key) const {
+AbstractValue Engine::PeekCell(const CellRef& key) const {
   auto it = cells.find(key);
   return it == cells.end() ? AbstractValue::Bottom() : it->second.value;
 }
 
-void Engine::WriteCell(const CellKey& key, const AbstractValue& value) {
-  Cell& cell = cells[key];
+void Engine::WriteCell(const CellRef& key, const AbstractValue& value) {
+  Cell& cell = CellAt(key);
   if (value.Leq(cell.value)) return;
   cell.value = cell.value.Join(value);
   for (ContextId reader : cell.readers) Enqueue(reader);
