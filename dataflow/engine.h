@@ -6,6 +6,7 @@
 #define FLOPSCOPE_DATAFLOW_ENGINE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -233,7 +234,10 @@ struct Engine {
   absl::flat_hash_map<std::string, SiteId> site_by_key;
   // Model sites stored under an "already loaded?" guard (module singleton, memo dict, self attr).
   absl::flat_hash_map<SiteId, std::string> singleton_cached;
-  absl::flat_hash_map<CellKey, Cell, CellKeyHash, CellKeyEq> cells;
+  // Cells by address. The index maps to positions in `cell_data`, so its slots stay small (a
+  // lookup touches one cache line) and growing it moves no values.
+  absl::flat_hash_map<CellKey, uint32_t, CellKeyHash, CellKeyEq> cell_index;
+  std::deque<Cell> cell_data;
 
   std::set<std::pair<int, ContextId>> worklist;  // (top-down rank, context)
   std::vector<ContextId> stack;
