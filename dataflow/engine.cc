@@ -312,6 +312,9 @@ bool Engine::ClassIsDataclass(ir::ClassId cls) const {
 }
 
 SiteId Engine::InstanceSite(ir::ClassId cls) {
+  std::string key = absl::StrCat("cls:", cls.value());
+  // Interned: later calls skip describing the site (the MRO walk, the name).
+  if (auto it = site_by_key.find(key); it != site_by_key.end()) return it->second;
   Site site;
   site.kind = Site::Kind::kInstance;
   site.cls = cls;
@@ -320,10 +323,12 @@ SiteId Engine::InstanceSite(ir::ClassId cls) {
   site.fn = c.defined_in;
   site.instr = c.definition;
   site.name = absl::StrCat(program.module(c.module).name, ".", c.qualname);
-  return InternSite(absl::StrCat("cls:", cls.value()), std::move(site));
+  return InternSite(key, std::move(site));
 }
 
 SiteId Engine::UnknownParamSite(ir::FuncId fn, int index) {
+  std::string key = absl::StrCat("param:", fn.value(), ":", index);
+  if (auto it = site_by_key.find(key); it != site_by_key.end()) return it->second;
   Site site;
   site.kind = Site::Kind::kUnknownParam;
   site.fn = fn;
@@ -332,24 +337,34 @@ SiteId Engine::UnknownParamSite(ir::FuncId fn, int index) {
   if (index >= 0 && static_cast<size_t>(index) < f.params.size()) {
     site.name = absl::StrCat("parameter `", f.params[index].name, "` of ", FunctionLabel(fn));
   }
-  return InternSite(absl::StrCat("param:", fn.value(), ":", index), std::move(site));
+  return InternSite(key, std::move(site));
 }
 
 // --- Cells --------------------------------------------------------------------------------------
 
-AbstractValue Engine::ReadCell(const CellKey& key) {
-  Cell& cell = cells[key];
+Cell& Engine::CellAt(const CellRef& key) {
+  auto it = cell_index.find(key);
+  if (it == cell_index.end()) {
+    const auto index = static_cast<uint32_t>(cell_data.size());
+    cell_data.emplace_back();
+    it = cell_index.emplace(CellKey{key.kind, key.owner, std::string(key.name)}, index).first;
+  }
+  return cell_data[it->second];
+}
+
+AbstractValue Engine::ReadCell(const CellRef& key) {
+  Cell& cell = CellAt(key);
   if (!stack.empty()) cell.readers.insert(stack.back());
   return cell.value;
 }
 
-AbstractValue Engine::PeekCell(const CellKey& key) const {
-  auto it = cells.find(key);
-  return it == cells.end() ? AbstractValue::Bottom() : it->second.value;
+AbstractValue Engine::PeekCell(const CellRef& key) const {
+  auto it = cell_index.find(key);
+  return it == cell_index.end() ? AbstractValue::Bottom() : cell_data[it->second].value;
 }
 
-void Engine::WriteCell(const CellKey& key, const AbstractValue& value) {
-  Cell& cell = cells[key];
+void Engine::WriteCell(const CellRef& key, const AbstractValue& value) {
+  Cell& cell = CellAt(key);
   if (value.Leq(cell.value)) return;
   cell.value = cell.value.Join(value);
   for (ContextId reader : cell.readers) Enqueue(reader);

@@ -6,6 +6,7 @@
 #define FLOPSCOPE_DATAFLOW_ENGINE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +16,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "dataflow/analysis.h"
 #include "dataflow/provenance.h"
 #include "dataflow/solver.h"
@@ -86,17 +89,41 @@ enum class CellKind : uint8_t {
   kForwardMode,  // owner = SiteId: join of the grad modes of forward passes of that model
 };
 
+// A cell's address as the accessors take it. A view: looking up an existing cell (most reads and
+// writes) allocates nothing; the name is copied only when the cell is created.
+struct CellRef {
+  CellKind kind;
+  int32_t owner;
+  absl::string_view name;
+};
+
 struct CellKey {
   CellKind kind;
   int32_t owner;
   std::string name;
+  operator CellRef() const { return CellRef{kind, owner, name}; }  // NOLINT: lookups by view
   friend bool operator==(const CellKey& a, const CellKey& b) {
     return a.kind == b.kind && a.owner == b.owner && a.name == b.name;
   }
-  template <typename H>
-  friend H AbslHashValue(H h, const CellKey& k) {
-    return H::combine(std::move(h), static_cast<uint8_t>(k.kind), k.owner, k.name);
+};
+
+struct CellKeyHash {
+  using is_transparent = void;
+  size_t operator()(const CellRef& k) const {
+    return absl::HashOf(static_cast<uint8_t>(k.kind), k.owner, k.name);
   }
+  size_t operator()(const CellKey& k) const { return (*this)(CellRef(k)); }
+};
+
+struct CellKeyEq {
+  using is_transparent = void;
+  static bool Same(const CellRef& a, const CellRef& b) {
+    return a.kind == b.kind && a.owner == b.owner && a.name == b.name;
+  }
+  bool operator()(const CellRef& a, const CellRef& b) const { return Same(a, b); }
+  bool operator()(const CellKey& a, const CellRef& b) const { return Same(a, b); }
+  bool operator()(const CellRef& a, const CellKey& b) const { return Same(a, b); }
+  bool operator()(const CellKey& a, const CellKey& b) const { return Same(a, b); }
 };
 
 struct Cell {
@@ -167,9 +194,10 @@ struct Engine {
 
   // Cells: reading registers the current context as a reader; a write that grows the cell
   // re-queues its readers.
-  AbstractValue ReadCell(const CellKey& key);
-  void WriteCell(const CellKey& key, const AbstractValue& value);
-  AbstractValue PeekCell(const CellKey& key) const;
+  AbstractValue ReadCell(const CellRef& key);
+  void WriteCell(const CellRef& key, const AbstractValue& value);
+  AbstractValue PeekCell(const CellRef& key) const;
+  Cell& CellAt(const CellRef& key);  // created (Bottom, no readers) on first use
 
   // Sites.
   SiteId InternSite(const std::string& key, Site site);
@@ -206,7 +234,10 @@ struct Engine {
   absl::flat_hash_map<std::string, SiteId> site_by_key;
   // Model sites stored under an "already loaded?" guard (module singleton, memo dict, self attr).
   absl::flat_hash_map<SiteId, std::string> singleton_cached;
-  absl::flat_hash_map<CellKey, Cell> cells;
+  // Cells by address. The index maps to positions in `cell_data`, so its slots stay small (a
+  // lookup touches one cache line) and growing it moves no values.
+  absl::flat_hash_map<CellKey, uint32_t, CellKeyHash, CellKeyEq> cell_index;
+  std::deque<Cell> cell_data;
 
   std::set<std::pair<int, ContextId>> worklist;  // (top-down rank, context)
   std::vector<ContextId> stack;

@@ -18,6 +18,8 @@
 #include <bitset>
 #include <concepts>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,6 +92,11 @@ class Flat {
 // BoundedSet<T, N>: finite sets of at most N elements ordered by inclusion, plus Top ("more than
 // N possibilities: give up"). Bottom = {}. A join whose union exceeds N is Top, so the height is
 // N + 2 and Widen = Join. T needs operator< and operator==.
+//
+// Storage: the elements are immutable and shared between copies. Abstract values are copied on
+// every transfer (operands, cells, summaries), and a copy that allocated and copied strings
+// dominated the analysis; sharing makes it a reference-count increment. A join that adds nothing
+// returns an operand, so storage stays shared across a fixpoint.
 template <typename T, size_t N>
 class BoundedSet {
  public:
@@ -101,48 +108,63 @@ class BoundedSet {
   }
   static BoundedSet Of(T value) {
     BoundedSet s;
-    s.elements_.push_back(std::move(value));
+    s.elements_ = std::make_shared<const std::vector<T>>(1, std::move(value));
     return s;
   }
 
-  bool IsBottom() const { return !top_ && elements_.empty(); }
+  bool IsBottom() const { return !top_ && size() == 0; }
   bool IsTop() const { return top_; }
   // The elements when not Top, sorted.
-  const std::vector<T>& elements() const { return elements_; }
-  bool IsSingleton() const { return !top_ && elements_.size() == 1; }
+  const std::vector<T>& elements() const { return elements_ ? *elements_ : Empty(); }
+  bool IsSingleton() const { return !top_ && size() == 1; }
   bool Contains(const T& value) const {
-    return top_ || std::binary_search(elements_.begin(), elements_.end(), value);
+    return top_ || std::binary_search(elements().begin(), elements().end(), value);
   }
 
   BoundedSet Join(const BoundedSet& other) const {
     if (top_ || other.IsBottom()) return *this;
     if (other.top_ || IsBottom()) return other;
+    if (elements_ == other.elements_) return *this;
+    std::vector<T> joined;
+    joined.reserve(size() + other.size());
+    std::set_union(elements().begin(), elements().end(), other.elements().begin(),
+                   other.elements().end(), std::back_inserter(joined));
+    // The union contains both operands; the same size as one means it equals that one.
+    if (joined.size() == size()) return *this;
+    if (joined.size() == other.size()) return other;
+    if (joined.size() > N) return Top();
     BoundedSet out;
-    std::set_union(elements_.begin(), elements_.end(), other.elements_.begin(),
-                   other.elements_.end(), std::back_inserter(out.elements_));
-    if (out.elements_.size() > N) return Top();
+    out.elements_ = std::make_shared<const std::vector<T>>(std::move(joined));
     return out;
   }
   bool Leq(const BoundedSet& other) const {
     if (other.top_) return true;
     if (top_) return false;
-    return std::includes(other.elements_.begin(), other.elements_.end(), elements_.begin(),
-                         elements_.end());
+    if (elements_ == other.elements_) return true;
+    return std::includes(other.elements().begin(), other.elements().end(), elements().begin(),
+                         elements().end());
   }
   BoundedSet Widen(const BoundedSet& next) const { return Join(next); }
   std::string ToString() const {
     if (top_) return "top";
     std::vector<std::string> parts;
-    parts.reserve(elements_.size());
-    for (const T& e : elements_) parts.push_back(ElementToString(e));
+    parts.reserve(size());
+    for (const T& e : elements()) parts.push_back(ElementToString(e));
     return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
   }
   friend bool operator==(const BoundedSet& a, const BoundedSet& b) {
-    return a.top_ == b.top_ && a.elements_ == b.elements_;
+    return a.top_ == b.top_ && (a.elements_ == b.elements_ || a.elements() == b.elements());
   }
 
  private:
-  std::vector<T> elements_;  // sorted, unique; empty when top_
+  static const std::vector<T>& Empty() {
+    static const std::vector<T>* const kEmpty = new std::vector<T>();
+    return *kEmpty;
+  }
+  size_t size() const { return elements_ ? elements_->size() : 0; }
+
+  // Sorted, unique; null or empty when Bottom or Top. Never modified once shared.
+  std::shared_ptr<const std::vector<T>> elements_;
   bool top_ = false;
 };
 

@@ -10,7 +10,7 @@ ProvId ProvenanceStore::Extend(ProvId parent, ir::FuncId fn, ir::InstrId instr,
                                absl::string_view text) {
   if (parent < 0 || static_cast<size_t>(parent) >= nodes_.size()) parent = kNoProv;
   if (parent != kNoProv && nodes_[parent].depth >= kMaxDepth) return parent;
-  auto key = std::make_tuple(parent, fn.value(), instr.value(), std::string(text));
+  const KeyView key{parent, fn.value(), instr.value(), text};
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
   const auto id = static_cast<ProvId>(nodes_.size());
@@ -19,7 +19,7 @@ ProvId ProvenanceStore::Extend(ProvId parent, ir::FuncId fn, ir::InstrId instr,
   node.parent = parent;
   node.depth = parent == kNoProv ? 1 : nodes_[parent].depth + 1;
   nodes_.push_back(std::move(node));
-  index_.emplace(std::move(key), id);
+  index_.emplace(OwnedKey{parent, fn.value(), instr.value(), std::string(text)}, id);
   return id;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "ir/ir.h"
 
@@ -50,8 +51,39 @@ class ProvenanceStore {
   // A chain longer than this stops growing (its oldest steps are the origin, kept; the newest
   // ones are dropped), which bounds memory on long call chains and recursion.
   static constexpr int kMaxDepth = 48;
+  // A step's identity. The index owns its text; lookups pass a view, so finding an existing step
+  // (the common case: facts are recomputed until the fixpoint) allocates nothing.
+  template <typename Text>
+  struct StepKey {
+    ProvId parent;
+    int32_t fn;
+    int32_t instr;
+    Text text;
+  };
+  using OwnedKey = StepKey<std::string>;
+  using KeyView = StepKey<absl::string_view>;
+  static KeyView View(const OwnedKey& k) { return KeyView{k.parent, k.fn, k.instr, k.text}; }
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const KeyView& k) const {
+      return absl::HashOf(k.parent, k.fn, k.instr, k.text);
+    }
+    size_t operator()(const OwnedKey& k) const { return (*this)(View(k)); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static bool Same(const KeyView& a, const KeyView& b) {
+      return a.parent == b.parent && a.fn == b.fn && a.instr == b.instr && a.text == b.text;
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Same(AsView(a), AsView(b));
+    }
+    static KeyView AsView(const KeyView& k) { return k; }
+    static KeyView AsView(const OwnedKey& k) { return View(k); }
+  };
   std::vector<Node> nodes_;  // nodes_[0] is a sentinel
-  absl::flat_hash_map<std::tuple<ProvId, int32_t, int32_t, std::string>, ProvId> index_;
+  absl::flat_hash_map<OwnedKey, ProvId, KeyHash, KeyEq> index_;
 };
 
 }  // namespace flopscope::dataflow

@@ -1,5 +1,6 @@
 #include "dataflow/solver.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace flopscope::dataflow {
@@ -9,7 +10,7 @@ CfgOrder ComputeCfgOrder(const ir::Function& fn) {
   const size_t n = fn.blocks.size();
   order.rpo_index.assign(n, -1);
   order.is_loop_header.assign(n, false);
-  order.users.assign(fn.instrs.size(), {});
+  order.users.start.assign(fn.instrs.size() + 1, 0);
   if (!fn.entry.valid() || fn.entry.index() >= n) return order;
 
   // Iterative DFS for the post-order (recursion would overflow on huge generated functions).
@@ -45,15 +46,28 @@ CfgOrder ComputeCfgOrder(const ir::Function& fn) {
       }
     }
   }
-  for (ir::BlockId b : order.rpo) {
-    for (ir::InstrId id : fn.block(b).instrs) {
-      for (ir::InstrId operand : fn.instr(id).operands) {
-        if (!operand.valid() || operand.index() >= fn.instrs.size()) continue;
-        std::vector<ir::BlockId>& users = order.users[operand.index()];
-        if (users.empty() || users.back() != b) users.push_back(b);
+  // Two passes over the operands: count each list's length, then fill. A block is listed once
+  // per value however often it uses it (its uses are consecutive in this walk).
+  std::vector<ir::BlockId> last(fn.instrs.size());
+  auto for_each_use = [&](auto&& add) {
+    std::fill(last.begin(), last.end(), ir::BlockId());
+    for (ir::BlockId b : order.rpo) {
+      for (ir::InstrId id : fn.block(b).instrs) {
+        for (ir::InstrId operand : fn.instr(id).operands) {
+          if (!operand.valid() || operand.index() >= fn.instrs.size()) continue;
+          if (last[operand.index()] == b) continue;
+          last[operand.index()] = b;
+          add(operand.index(), b);
+        }
       }
     }
-  }
+  };
+  std::vector<uint32_t>& start = order.users.start;
+  for_each_use([&](size_t value, ir::BlockId) { ++start[value + 1]; });
+  for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  order.users.blocks.resize(start.back());
+  std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+  for_each_use([&](size_t value, ir::BlockId b) { order.users.blocks[fill[value]++] = b; });
   return order;
 }
 

@@ -16,8 +16,10 @@
 
 #include <concepts>
 #include <queue>
+#include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "dataflow/lattice.h"
 #include "ir/ir.h"
 
@@ -28,7 +30,16 @@ struct CfgOrder {
   std::vector<ir::BlockId> rpo;            // blocks reachable from the entry, reverse post-order
   std::vector<int> rpo_index;              // per block; -1 when unreachable
   std::vector<bool> is_loop_header;        // target of a retreating edge
-  std::vector<std::vector<ir::BlockId>> users;  // per instruction: blocks that use it as operand
+  // Per instruction: the blocks that use it as an operand. One flat array (lists back to back)
+  // rather than a vector per instruction: this is built for every function of the program.
+  struct UserLists {
+    std::vector<uint32_t> start;  // list i is blocks[start[i], start[i + 1])
+    std::vector<ir::BlockId> blocks;
+    absl::Span<const ir::BlockId> operator[](size_t i) const {
+      return absl::MakeConstSpan(blocks.data() + start[i], start[i + 1] - start[i]);
+    }
+  };
+  UserLists users;
 };
 CfgOrder ComputeCfgOrder(const ir::Function& fn);
 
@@ -97,10 +108,10 @@ SolverResult<typename P::State> Solve(const ir::Function& fn, const CfgOrder& or
       break;
     }
     ++result.block_visits;
-    result.in[b.index()] = in;
+    result.in[b.index()] = std::move(in);
 
     changed.clear();
-    State out = problem.TransferBlock(b, in, visits[b.index()], changed);
+    State out = problem.TransferBlock(b, result.in[b.index()], visits[b.index()], changed);
     for (ir::InstrId value : changed) {
       for (ir::BlockId user : order.users[value.index()]) push(user);
     }

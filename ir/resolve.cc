@@ -53,8 +53,12 @@ std::string Symbol::QualifiedName(const Program& program) const {
 }
 
 struct Resolver::Impl {
-  explicit Impl(const Program& program) : engine(program) {}
+  explicit Impl(const Program& program) : engine(program), resolved(program.functions().size()) {}
   internal::Engine engine;
+  // Resolve's answers by function and value: a root query is always memoized by the engine, so
+  // this only skips the engine's hash lookup, which dominates when the dataflow asks millions
+  // of times. Sized per function on its first query.
+  std::vector<std::vector<const std::vector<Symbol>*>> resolved;
 };
 
 Resolver::Resolver(const Program& program)
@@ -63,7 +67,15 @@ Resolver::Resolver(const Program& program)
 Resolver::~Resolver() = default;
 
 const std::vector<Symbol>& Resolver::Resolve(FuncId fn, InstrId value) const {
-  return Public(impl_->engine.ResolveRoot(fn, value));
+  if (!fn.valid() || fn.index() >= impl_->resolved.size() || !value.valid() ||
+      value.index() >= program_.function(fn).instrs.size()) {
+    return Public(impl_->engine.ResolveRoot(fn, value));
+  }
+  std::vector<const std::vector<Symbol>*>& by_value = impl_->resolved[fn.index()];
+  if (by_value.empty()) by_value.resize(program_.function(fn).instrs.size(), nullptr);
+  const std::vector<Symbol>*& answer = by_value[value.index()];
+  if (answer == nullptr) answer = &Public(impl_->engine.ResolveRoot(fn, value));
+  return *answer;
 }
 
 std::string Resolver::QualifiedName(FuncId fn, InstrId value) const {
