@@ -325,6 +325,12 @@ std::optional<WeightWrite> FindWeightWriteInLoop(const CheckContext& ctx,
         if (node.is_location() || node.content) return false;
         for (const WeightWrite& write : WeightWritesThrough(ctx, node.value_ref(), reset.reset)) {
           if (!during_loop(write.at)) continue;
+          // The same weights loaded over it on every iteration: the pair of loads is itself one
+          // loop-invariant (read-only) reload, which undoes nothing.
+          if (write.kind == WriteKind::kLoadStateDict && write.at.fn == loop_fn &&
+              LoopInvariance(ctx, frames, level, loop).ArgumentsInvariant(level, write.at.value)) {
+            continue;
+          }
           // Edits are the strongest evidence; keep looking past training for one.
           if (!found || (found->kind == WriteKind::kTraining && write.kind != WriteKind::kTraining)) {
             found = write;

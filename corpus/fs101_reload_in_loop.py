@@ -267,6 +267,19 @@ def reload_and_read(prompt_sets):
     return scores
 
 
+# Reloads the base model and the same fine-tuned weights on every iteration, then only reads
+# them: load_state_dict() copies identical weights each time, so nothing is being reset.
+def reload_merged_and_read(prompt_sets):
+    tokenizer = AutoTokenizer.from_pretrained("tiiuae/falcon-rw-7b")
+    scores = []
+    for prompts in prompt_sets:
+        model = AutoModelForCausalLM.from_pretrained("tiiuae/falcon-rw-7b", torch_dtype=torch.bfloat16)
+        model.load_state_dict(torch.load("checkpoints/sft-falcon-rw-7b.pt", map_location="cpu"), strict=False)
+        scores.append(score_prompts(model, tokenizer, prompts))
+        del model
+    return scores
+
+
 # An optimizer in the loop, but over another model: the reloaded teacher is only read, and its
 # gradients (`p.grad`) are cleared, which does not change its weights.
 def distill_rounds(rounds, batches):
