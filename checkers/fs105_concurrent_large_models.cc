@@ -181,7 +181,8 @@ class ConcurrentLargeModelsChecker final : public Checker {
     if (overlap.across_iterations) {
       message = absl::StrCat(
           "each iteration loads another ~", model_rules::ParametersText(b), " model (",
-          NamesOf(second), ") while the models of earlier iterations are still held: each adds ",
+          NamesOf(second), ") while the models of earlier iterations are still held (",
+          HolderText(overlap.holder), "): each adds ",
           model_rules::GigabytesText(b, second.bytes_per_parameter), " in ", second.bytes_name);
     } else {
       message = absl::StrCat(

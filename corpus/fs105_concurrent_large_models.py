@@ -135,6 +135,15 @@ def draft_then_target(batch):
     return F.kl_div(next_token_logprobs(target, batch), draft, log_target=True, reduction="batchmean").item()
 
 
+# A memoized loader called once per checkpoint of a sweep: nothing in the loop keeps the models,
+# but the cache keeps every one of them.
+def cached_sweep(batch):
+    scores = {}
+    for name in ("Deci/DeciLM-7B", "upstage/SOLAR-10.7B-v1.0"):
+        scores[name] = next_token_logprobs(cached_model(name), batch).max(-1).values.tolist()  # expect: FS105 "memoized"
+    return scores
+
+
 # --- near-miss negatives -----------------------------------------------------------------------
 
 # The same sweep, but the last model is deleted after the loop: nothing holds it any more.
@@ -159,6 +168,18 @@ def sweep_del_in_body_then_judge(batch):
         torch.cuda.empty_cache()
     judge = AutoModelForCausalLM.from_pretrained("WizardLMTeam/WizardLM-13B-V1.2", torch_dtype=torch.bfloat16)
     return scores, next_token_logprobs(judge, batch).tolist()
+
+
+# The memoized loader called with the same checkpoint on every iteration: one model, loaded once.
+def cached_in_loop(batches):
+    return [next_token_logprobs(cached_model("openlm-research/open_llama_7b"), batch).cpu() for batch in batches]
+
+
+def cached_in_for_loop(batches):
+    out = []
+    for batch in batches:
+        out.append(next_token_logprobs(cached_model("togethercomputer/RedPajama-INCITE-7B-Base"), batch).cpu())
+    return out
 
 
 # The memoized loader called twice with the same checkpoint: the second call is a cache hit that

@@ -373,6 +373,33 @@ bool Liveness::BindingReaches(const ir::Function& fn, size_t index, ir::InstrId 
   return found;
 }
 
+bool Liveness::ArgumentsVaryInLoop(ValueRef call) const {
+  const ir::Function& fn = du_.program().function(call.fn);
+  const ir::Instr& instr = fn.instr(call.value);
+  const ir::BlockId block = instr.block;
+  if (instr.op != Opcode::kCall || !block.valid() || !fn.block(block).loop.valid()) return false;
+  const ir::Loop& loop = fn.loops[fn.block(block).loop.index()];
+  auto in_loop = [&](ir::InstrId id) {
+    const ir::BlockId b = fn.instr(id).block;
+    return b.valid() && std::binary_search(loop.blocks.begin(), loop.blocks.end(), b);
+  };
+  // Computed (within a few steps) from the loop's iteration value or a value carried around it.
+  absl::flat_hash_set<ir::InstrId> seen;
+  std::vector<std::pair<ir::InstrId, int>> work;
+  for (size_t i = 1; i < instr.operands.size(); ++i) work.push_back({instr.operands[i], 0});
+  while (!work.empty()) {
+    const auto [id, depth] = work.back();
+    work.pop_back();
+    if (!id.valid() || !seen.insert(id).second || !in_loop(id)) continue;
+    const ir::Instr& v = fn.instr(id);
+    if (v.op == Opcode::kForIter) return true;
+    if (v.op == Opcode::kPhi && v.block == loop.header) return true;
+    if (depth >= 6 || v.op == Opcode::kLoadVar) continue;
+    for (ir::InstrId op : v.operands) work.push_back({op, depth + 1});
+  }
+  return false;
+}
+
 bool Liveness::SameCachedCall(ir::FuncId fid, ir::InstrId a, ir::InstrId b) const {
   const ir::Function& fn = du_.program().function(fid);
   const ir::Instr& x = fn.instr(a);
@@ -477,10 +504,17 @@ std::vector<Liveness::Overlap> Liveness::FindOverlaps(
       }
     }
   }
-  // The same load repeated by a loop while earlier results are kept.
+  // The same load repeated by a loop while earlier results are kept (by the program, or by the
+  // cache of a memoized loader called with a different argument on each iteration).
   for (const auto& [fn, list] : births) {
     for (const Birth& b : list) {
       const ValueRef at{b.point.caller, b.point.site};
+      if (const auto cache = cached_by.find(at);
+          cache != cached_by.end() && ArgumentsVaryInLoop(at)) {
+        const std::string name = du_.program().function(cache->second).qualname;
+        report(Overlap{at, b.model, b.point, Holder{HolderKind::kCache, at, {}, name}, true});
+        continue;
+      }
       if (std::optional<Holder> h = HeldAcrossIterations(at)) {
         report(Overlap{at, b.model, b.point, *h, true});
       }

@@ -27,7 +27,8 @@
 //   - kCache (FindOverlaps only): it was returned by a call of a memoized function
 //     (`functools.lru_cache`/`cache`, given by the caller), whose cache keeps every result for
 //     the whole process. A later call of the same function with the same arguments is a cache
-//     hit, not a new model, and is not an overlap.
+//     hit, not a new model, and is not an overlap. Across iterations: a memoized call in a loop
+//     whose arguments come from the loop variable keeps one model per iteration.
 // Across loop iterations (the same load in a loop), the previous iteration's object is held only
 // by a phi carrying it into the next iteration, a location, or a container created outside the
 // loop (`models.append(load(n))`, `{n: load(n) for n in names}`).
@@ -99,6 +100,9 @@ class Liveness {
   std::optional<Holder> BoundAt(ValueRef value, ir::InstrId point) const;
   // The binding fn.local_bindings[index] is still in force when `point` runs.
   bool BindingReaches(const ir::Function& fn, size_t index, ir::InstrId point) const;
+  // Some argument of the call (in a loop) is computed from the loop's iteration variable or a
+  // value carried around the loop: a memoized callee sees new arguments on each iteration.
+  bool ArgumentsVaryInLoop(ValueRef call) const;
   // Two calls in one function that run the same memoized code with the same arguments.
   bool SameCachedCall(ir::FuncId fn, ir::InstrId a, ir::InstrId b) const;
   // An alias of `value` is returned by its function (so callers' call results are the object).
