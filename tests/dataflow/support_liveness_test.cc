@@ -106,6 +106,14 @@ def cache_then_direct():
 def cache_hit():
     score(cached("a"))
     return score(cached("a"))
+
+def cached_sweep(names):
+    for n in names:
+        score(cached(n))
+
+def cached_same(batches):
+    for b in batches:
+        score(cached("a"), b)
 )py";
 
 class SupportLivenessTest : public ::testing::Test {
@@ -224,6 +232,14 @@ TEST_F(SupportLivenessTest, MemoizedLoaderKeepsItsResult) {
   EXPECT_EQ(found[0]->point.site, Load("cache_then_direct", 92).value);
   // The same memoized call again is a cache hit, not a second model.
   EXPECT_TRUE(In("cache_hit").empty());
+}
+
+TEST_F(SupportLivenessTest, MemoizedLoaderInALoopKeepsOneModelPerNewArgument) {
+  const auto sweep = In("cached_sweep");
+  ASSERT_EQ(sweep.size(), 1u);
+  EXPECT_TRUE(sweep[0]->across_iterations);
+  EXPECT_EQ(sweep[0]->holder.kind, Liveness::HolderKind::kCache);
+  EXPECT_TRUE(In("cached_same").empty());
 }
 
 }  // namespace
