@@ -467,6 +467,8 @@ class SsaBuilder {
   // Before the block lists drop the removed stores: each promoted store or `del` becomes a
   // LocalBinding anchored at the next instruction that stays (a terminator at the latest).
   void RecordLocalBindings() {
+    // A second run sees only the kept `del`s: the first run's records are the complete ones.
+    if (fn_.in_ssa) return;
     fn_.local_bindings.clear();
     for (const Block& block : fn_.blocks) {
       size_t pending = fn_.local_bindings.size();

@@ -183,6 +183,9 @@ TEST(SsaTest, LocalBindingsRecordStoresAndDels) {
   EXPECT_EQ(fn.local_bindings[1].anchor, del);
   EXPECT_FALSE(fn.local_bindings[2].value.valid());
   EXPECT_EQ(fn.local_bindings[2].anchor, use);
+  // A second run finds no local stores left and keeps the records.
+  BuildSsa(fn);
+  EXPECT_EQ(fn.local_bindings.size(), 3u);
 }
 
 // try: x = 1; x = f()  except: use(x): the handler sees the value at the end of the try block.
