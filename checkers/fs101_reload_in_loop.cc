@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "checkers/checker.h"
 #include "checkers/model_rule_support.h"
@@ -29,18 +30,34 @@ using dataflow::support::ValueRef;
 using ir::Opcode;
 using model_rules::Frame;
 
-// Methods of a model that return the model itself; the walk follows them as the same object.
+// Methods of a model whose result is the model itself or views of its weights (the tensors
+// `parameters()`, `named_parameters()` and `state_dict()` yield share the weights' storage, so
+// an in-place edit of one edits the model); the walk follows them as the same object and
+// iterating or unpacking them as derived values.
 const std::vector<std::string>& ModelIdentityMethods() {
   static const auto* const kMethods = new std::vector<std::string>{
-      "to", "cuda", "cpu", "half", "bfloat16", "float", "eval", "train", "requires_grad_"};
+      "to",         "cuda",         "cpu",        "half",          "bfloat16",
+      "float",      "eval",         "train",      "requires_grad_", "parameters",
+      "named_parameters", "state_dict", "modules", "named_modules", "children",
+      "named_children",   "get_submodule", "get_parameter"};
   return *kMethods;
 }
 
 // PyTorch's naming convention: a trailing underscore marks an in-place tensor method (`mul_`,
-// `copy_`, `zero_`, `torch.nn.init.normal_`). These two change flags, not weights.
+// `copy_`, `zero_`, `torch.nn.init.normal_`). These change flags or gradients, not weights.
 bool IsInPlaceMethod(absl::string_view name) {
   return name.size() > 1 && absl::EndsWith(name, "_") && !absl::StartsWith(name, "_") &&
-         name != "requires_grad_" && name != "share_memory_";
+         name != "requires_grad_" && name != "share_memory_" &&
+         !absl::StartsWith(name, "clip_grad");
+}
+
+// `torch.optim.AdamW(...)` and the other optimizer classes (not the schedulers).
+bool IsOptimizerClass(absl::string_view qualified) {
+  if (!absl::ConsumePrefix(&qualified, "torch.optim.")) return false;
+  if (absl::StartsWith(qualified, "lr_scheduler.")) return false;
+  const size_t dot = qualified.rfind('.');
+  const absl::string_view last = dot == absl::string_view::npos ? qualified : qualified.substr(dot + 1);
+  return !last.empty() && last[0] >= 'A' && last[0] <= 'Z';
 }
 
 // Is the checkpoint a load reads (all of the load call's arguments) the same on every iteration
@@ -155,41 +172,96 @@ class LoopInvariance {
   absl::flat_hash_map<std::pair<size_t, int32_t>, bool> memo_;
 };
 
-// A write through `value` into the weights of the model it was derived from: `w.data += d`,
-// `w[:, i] = 0`, `w.mul_(s)`, `layer.weight = new`, `torch.nn.init.zeros_(w)`. Returns the
-// writing instruction.
-std::optional<ir::InstrId> WeightWriteThrough(const CheckContext& ctx, ValueRef value) {
+enum class WriteKind : uint8_t {
+  kEdit,           // an in-place change of the weights
+  kLoadStateDict,  // `model.load_state_dict(other)`: other weights copied over the reloaded ones
+  kTraining,       // `optimizer.step()` of an optimizer over the model's parameters
+};
+
+struct WeightWrite {
+  ValueRef at;
+  WriteKind kind = WriteKind::kEdit;
+};
+
+// The Call that uses `attr` (a LoadAttr) as its callee.
+std::optional<ir::InstrId> CallOfMethod(const DefUse& du, ValueRef attr) {
+  const ir::Function& fn = du.program().function(attr.fn);
+  for (const dataflow::support::Use& call : du.Uses(attr)) {
+    if (fn.instr(call.user).op == Opcode::kCall && call.operand == 0) return call.user;
+  }
+  return std::nullopt;
+}
+
+// The `.step()` calls of the optimizer made at `optimizer` (wherever it is passed).
+std::vector<ValueRef> OptimizerSteps(const CheckContext& ctx, ValueRef optimizer) {
+  std::vector<ValueRef> steps;
+  FlowOptions options;
+  options.max_states = 2000;
+  dataflow::support::ExploreFlow(
+      ctx.def_use(), {FlowNode::Value(optimizer)}, options,
+      [&](const FlowResult& result, int32_t index) {
+        const FlowNode& node = result.states[static_cast<size_t>(index)].node;
+        if (node.is_location() || node.content) return false;
+        const ir::Function& fn = ctx.program().function(node.fn);
+        for (const dataflow::support::Use& use : ctx.def_use().Uses(node.value_ref())) {
+          const ir::Instr& user = fn.instr(use.user);
+          if (user.op != Opcode::kLoadAttr || use.operand != 0 || user.text != "step") continue;
+          if (auto call = CallOfMethod(ctx.def_use(), ValueRef{node.fn, use.user})) {
+            steps.push_back(ValueRef{node.fn, *call});
+          }
+        }
+        return steps.size() >= 8;
+      });
+  return steps;
+}
+
+// The writes through `value` into the weights of the model it was derived from: `w.data += d`,
+// `w[:, i] = 0`, `w.mul_(s)`, `layer.weight = new`, `torch.nn.init.zeros_(w)`,
+// `model.load_state_dict(other)` (except `reset`, the call that performs the reload itself), and
+// the `.step()` of an optimizer built over it.
+std::vector<WeightWrite> WeightWritesThrough(const CheckContext& ctx, ValueRef value,
+                                             ir::InstrId reset) {
   const DefUse& du = ctx.def_use();
   const ir::Function& fn = ctx.program().function(value.fn);
+  std::vector<WeightWrite> out;
+  auto edit = [&](ir::InstrId at) { out.push_back(WeightWrite{ValueRef{value.fn, at}}); };
   for (const dataflow::support::Use& use : du.Uses(value)) {
     const ir::Instr& user = fn.instr(use.user);
     switch (user.op) {
       case Opcode::kInplaceOp:
       case Opcode::kStoreSubscript:
-        if (use.operand == 0) return use.user;
+        if (use.operand == 0) edit(use.user);
         break;
       case Opcode::kStoreAttr: {
         if (use.operand != 0 || user.operands.size() < 2) break;
-        if (user.text == "data") return use.user;
         const dataflow::AbstractValue stored = ctx.analysis().Value(value.fn, user.operands[1]);
-        if (stored.IsKnownKind(dataflow::kKindTensor) || stored.IsKnownKind(dataflow::kKindModel)) {
-          return use.user;
+        if (user.text == "data" || stored.IsKnownKind(dataflow::kKindTensor) ||
+            stored.IsKnownKind(dataflow::kKindModel)) {
+          edit(use.user);
         }
         break;
       }
-      case Opcode::kLoadAttr:
-        if (!IsInPlaceMethod(user.text)) break;
-        for (const dataflow::support::Use& call : du.Uses(ValueRef{value.fn, use.user})) {
-          if (fn.instr(call.user).op == Opcode::kCall && call.operand == 0) return call.user;
+      case Opcode::kLoadAttr: {
+        if (use.operand != 0) break;
+        const std::optional<ir::InstrId> call = CallOfMethod(du, ValueRef{value.fn, use.user});
+        if (!call) break;
+        if (IsInPlaceMethod(user.text)) edit(*call);
+        if (user.text == "load_state_dict" && *call != reset) {
+          out.push_back(WeightWrite{ValueRef{value.fn, *call}, WriteKind::kLoadStateDict});
         }
         break;
+      }
       case Opcode::kCall: {
         if (use.operand == 0) break;
         const std::string callee = ctx.resolver().QualifiedName(value.fn, user.operands[0]);
         const size_t dot = callee.rfind('.');
         if (absl::StartsWith(callee, "torch.") &&
             IsInPlaceMethod(absl::string_view(callee).substr(dot + 1))) {
-          return use.user;
+          edit(use.user);
+        } else if (IsOptimizerClass(callee)) {
+          for (const ValueRef& step : OptimizerSteps(ctx, ValueRef{value.fn, use.user})) {
+            out.push_back(WeightWrite{step, WriteKind::kTraining});
+          }
         }
         break;
       }
@@ -197,17 +269,18 @@ std::optional<ir::InstrId> WeightWriteThrough(const CheckContext& ctx, ValueRef 
         break;
     }
   }
-  return std::nullopt;
+  return out;
 }
 
-struct WeightWrite {
-  ValueRef at;
+// The object whose weights a load resets: the loaded model, or for
+// `model.load_state_dict(torch.load(path))` the receiver `model` (and `reset`, that call).
+struct ResetTarget {
+  ValueRef target;
+  ir::InstrId reset;
 };
 
-// The object whose weights a load resets: the loaded model, or for
-// `model.load_state_dict(torch.load(path))` the receiver `model`.
-ValueRef ResetTarget(const CheckContext& ctx, const dataflow::Site& site, ValueRef load) {
-  if (site.loader != dataflow::LoaderKind::kTorchLoad) return load;
+ResetTarget ResetTargetOf(const CheckContext& ctx, const dataflow::Site& site, ValueRef load) {
+  if (site.loader != dataflow::LoaderKind::kTorchLoad) return ResetTarget{load, {}};
   const DefUse& du = ctx.def_use();
   const ir::Function& fn = ctx.program().function(load.fn);
   for (const dataflow::support::Use& use : du.Uses(load)) {
@@ -216,15 +289,16 @@ ValueRef ResetTarget(const CheckContext& ctx, const dataflow::Site& site, ValueR
     const dataflow::support::CallSite call{load.fn, use.user};
     if (du.MethodName(call) != "load_state_dict") continue;
     const ir::InstrId receiver = du.Receiver(call);
-    if (receiver.valid()) return ValueRef{load.fn, receiver};
+    if (receiver.valid()) return ResetTarget{ValueRef{load.fn, receiver}, use.user};
   }
-  return load;
+  return ResetTarget{load, {}};
 }
 
 // A write, during one iteration of `loop` (in frames[level]), into the weights of `target`.
 std::optional<WeightWrite> FindWeightWriteInLoop(const CheckContext& ctx,
                                                  const std::vector<Frame>& frames, size_t level,
-                                                 ir::LoopId loop, ValueRef target) {
+                                                 ir::LoopId loop, const ResetTarget& reset) {
+  const ValueRef target = reset.target;
   const ir::FuncId loop_fn = frames[level].fn;
   const ir::Function& loop_function = ctx.program().function(loop_fn);
   const absl::flat_hash_set<ir::FuncId> run_by_loop =
@@ -234,21 +308,54 @@ std::optional<WeightWrite> FindWeightWriteInLoop(const CheckContext& ctx,
   options.identity_methods = ModelIdentityMethods();
   options.context = model_rules::CallString(frames, frames.size() - 1);
   options.max_states = 4000;
+  // Gradients are not weights: `p.grad.zero_()` edits nothing the reload restores.
+  options.cut = [](const DefUse& du, ValueRef user) {
+    const ir::Instr& instr = du.instr(user);
+    return instr.op == Opcode::kLoadAttr && instr.text == "grad";
+  };
+  auto during_loop = [&](ValueRef at) {
+    if (at.fn == loop_fn) return model_rules::InLoop(loop_function, loop, at.value);
+    return run_by_loop.contains(at.fn);
+  };
   std::optional<WeightWrite> found;
   dataflow::support::ExploreFlow(
       ctx.def_use(), {FlowNode::Value(target)}, options,
       [&](const FlowResult& result, int32_t index) {
         const FlowNode& node = result.states[static_cast<size_t>(index)].node;
         if (node.is_location() || node.content) return false;
-        const bool in_loop = node.fn == loop_fn || run_by_loop.contains(node.fn);
-        if (!in_loop) return false;
-        std::optional<ir::InstrId> write = WeightWriteThrough(ctx, node.value_ref());
-        if (!write) return false;
-        if (node.fn == loop_fn && !model_rules::InLoop(loop_function, loop, *write)) return false;
-        found = WeightWrite{ValueRef{node.fn, *write}};
-        return true;
+        for (const WeightWrite& write : WeightWritesThrough(ctx, node.value_ref(), reset.reset)) {
+          if (!during_loop(write.at)) continue;
+          // The same weights loaded over it on every iteration: the pair of loads is itself one
+          // loop-invariant (read-only) reload, which undoes nothing.
+          if (write.kind == WriteKind::kLoadStateDict && write.at.fn == loop_fn &&
+              LoopInvariance(ctx, frames, level, loop).ArgumentsInvariant(level, write.at.value)) {
+            continue;
+          }
+          // Edits are the strongest evidence; keep looking past training for one.
+          if (!found || (found->kind == WriteKind::kTraining && write.kind != WriteKind::kTraining)) {
+            found = write;
+          }
+          if (found->kind == WriteKind::kEdit) return true;
+        }
+        return false;
       });
   return found;
+}
+
+const char* HelpFor(WriteKind kind) {
+  switch (kind) {
+    case WriteKind::kTraining:
+      return "load the model once before the loop, keep a copy of its initial state dict in "
+             "memory (`{k: v.detach().clone() for k, v in model.state_dict().items()}`) and "
+             "`load_state_dict` it at the start of each run (reset the optimizer too)";
+    case WriteKind::kLoadStateDict:
+      return "load the model once before the loop and `load_state_dict` each set of weights "
+             "into it; keep an in-memory copy of the original weights if the loop needs them back";
+    case WriteKind::kEdit:
+      break;
+  }
+  return "load the model once before the loop; clone the weights the loop edits and restore "
+         "them after each iteration, or apply the edit with a forward hook";
 }
 
 class ReloadInLoopChecker final : public Checker {
@@ -281,7 +388,7 @@ class ReloadInLoopChecker final : public Checker {
       for (ir::LoopId loop : model_rules::LoopsAround(fn, frame.site)) {
         LoopInvariance invariance(ctx, frames, level, loop);
         if (!invariance.ArgumentsInvariant(load_level, load.site)) continue;
-        const ValueRef target = ResetTarget(ctx, site, ValueRef{load.fn, load.site});
+        const ResetTarget target = ResetTargetOf(ctx, site, ValueRef{load.fn, load.site});
         std::optional<WeightWrite> write =
             FindWeightWriteInLoop(ctx, frames, level, loop, target);
         if (!write) continue;
@@ -304,7 +411,18 @@ class ReloadInLoopChecker final : public Checker {
         direct ? absl::StrCat(checkpoint, " is reloaded on every iteration")
                : absl::StrCat("`", model_rules::CalleeText(ctx, frame.fn, frame.site),
                               "` reloads ", checkpoint, " on every iteration");
-    absl::StrAppend(&message, " to undo the loop's weight edits");
+    switch (write.kind) {
+      case WriteKind::kTraining:
+        absl::StrAppend(&message, " to restart training from the same weights");
+        break;
+      case WriteKind::kLoadStateDict:
+        absl::StrAppend(&message,
+                        " only to have other weights copied over it with load_state_dict()");
+        break;
+      case WriteKind::kEdit:
+        absl::StrAppend(&message, " to undo the loop's weight edits");
+        break;
+    }
     if (site.parameters) {
       std::optional<double> bytes = load.dtype.HasValue()
                                         ? dataflow::BytesPerElement(load.dtype.value())
@@ -317,20 +435,27 @@ class ReloadInLoopChecker final : public Checker {
     } else {
       absl::StrAppend(&message, ": a reload costs a full model load per iteration");
     }
-    const std::string evidence =
-        known ? "checkpoint is a constant, identical on every iteration; the loop writes to the "
-                "reloaded weights"
-              : "checkpoint is unknown but does not change inside the loop; the loop writes to "
-                "the reloaded weights";
+    const char* what = "the loop writes to the reloaded weights";
+    if (write.kind == WriteKind::kLoadStateDict) {
+      what = "the loop copies other weights over the reloaded ones with load_state_dict()";
+    } else if (write.kind == WriteKind::kTraining) {
+      what = "the loop trains the reloaded weights with an optimizer (when training dominates "
+             "the run time, the saving is relatively small)";
+    }
+    const std::string evidence = absl::StrCat(
+        known ? "checkpoint is a constant, identical on every iteration; "
+              : "checkpoint is unknown but does not change inside the loop; ",
+        what);
+    double confidence = known ? 0.9 : 0.65;
+    if (write.kind == WriteKind::kTraining) confidence -= 0.15;
     const ir::Function& loop_fn = ctx.program().function(frame.fn);
     Location loop_location{ctx.program().module(loop_fn.module).path,
                            loop_fn.loops[loop.index()].range};
     Diagnostic diagnostic =
         Diagnostic::For(RuleId::kFS101, ctx.LocationOf(frame.fn, frame.site))
             .Message(std::move(message))
-            .Help("load the model once before the loop; clone the weights the loop edits and "
-                  "restore them after each iteration, or apply the edit with a forward hook")
-            .WithConfidence(known ? 0.9 : 0.65, evidence)
+            .Help(HelpFor(write.kind))
+            .WithConfidence(confidence, evidence)
             .LogicalLocation(ctx.QualifiedName(frame.fn));
     model_rules::AddFrameSteps(
         ctx, frames, level,
@@ -338,7 +463,9 @@ class ReloadInLoopChecker final : public Checker {
         diagnostic);
     diagnostic.Related(std::move(loop_location), "the loop starts here");
     diagnostic.Related(ctx.LocationOf(write.at.fn, write.at.value),
-                       "the loop modifies the reloaded weights here");
+                       write.kind == WriteKind::kTraining
+                           ? "the loop updates the reloaded weights here (optimizer step)"
+                           : "the loop modifies the reloaded weights here");
     sink.Report(std::move(diagnostic));
   }
 };

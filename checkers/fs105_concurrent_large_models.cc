@@ -96,8 +96,42 @@ std::string HolderText(const Liveness::Holder& holder) {
       return "it is stored in a global or an attribute";
     case Liveness::HolderKind::kCaller:
       return "it is a parameter, which the caller holds for the whole call";
+    case Liveness::HolderKind::kName:
+      return absl::StrCat("the local variable `", holder.name,
+                          "` is still bound to it (CPython frees a model only when no name "
+                          "refers to it, whether or not the name is used again)");
+    case Liveness::HolderKind::kCache:
+      return absl::StrCat("`", holder.name,
+                          "()` is memoized (functools.lru_cache/cache): its cache keeps every "
+                          "model it returned alive for the whole process");
   }
   return "it is still referenced";
+}
+
+// The fix that releases the first model, by what holds it.
+std::string HelpText(const Liveness::Holder& holder) {
+  switch (holder.kind) {
+    case Liveness::HolderKind::kName:
+      return absl::StrCat("`del ", holder.name,
+                          "` (then `torch.cuda.empty_cache()`) before loading the next model, or "
+                          "evaluate the first model in a function that returns only its outputs");
+    case Liveness::HolderKind::kCache:
+      return absl::StrCat("do not memoize a loader of large models: load, use and `del` each "
+                          "model, or call `",
+                          holder.name, ".cache_clear()` before loading the next one");
+    default:
+      return "evaluate one model, keep its outputs, free it (`del model`, "
+             "`torch.cuda.empty_cache()`), then load the next";
+  }
+}
+
+// Functions whose results a cache keeps for the whole process.
+absl::flat_hash_set<ir::FuncId> MemoizedFunctions(const CheckContext& ctx) {
+  absl::flat_hash_set<ir::FuncId> out;
+  for (const ir::Function& fn : ctx.program().functions()) {
+    if (ctx.analysis().IsCacheDecorated(fn.id)) out.insert(fn.id);
+  }
+  return out;
 }
 
 class ConcurrentLargeModelsChecker final : public Checker {
@@ -118,7 +152,8 @@ class ConcurrentLargeModelsChecker final : public Checker {
     }
     if (models.empty()) return;
     absl::flat_hash_set<std::pair<int32_t, int32_t>> reported;
-    for (const Liveness::Overlap& overlap : ctx.liveness().FindOverlaps(models)) {
+    const absl::flat_hash_set<ir::FuncId> memoized = MemoizedFunctions(ctx);
+    for (const Liveness::Overlap& overlap : ctx.liveness().FindOverlaps(models, memoized)) {
       const ValueRef point{overlap.point.caller, overlap.point.site};
       const ModelFacts first = FactsOf(analysis, overlap.first, loads);
       // What the point brings into being: its own result when it returns the model, else
@@ -146,13 +181,15 @@ class ConcurrentLargeModelsChecker final : public Checker {
     if (overlap.across_iterations) {
       message = absl::StrCat(
           "each iteration loads another ~", model_rules::ParametersText(b), " model (",
-          NamesOf(second), ") while the models of earlier iterations are still held: each adds ",
+          NamesOf(second), ") while the models of earlier iterations are still held (",
+          HolderText(overlap.holder), "): each adds ",
           model_rules::GigabytesText(b, second.bytes_per_parameter), " in ", second.bytes_name);
     } else {
       message = absl::StrCat(
           NamesOf(second), " (~", model_rules::ParametersText(b), ") is loaded while ",
           NamesOf(first), " (~", model_rules::ParametersText(a),
-          ") is still referenced: both weights are in memory at once, ",
+          ") is still alive, because ", HolderText(overlap.holder),
+          "; both weights are in memory at once, ",
           model_rules::GigabytesText(
               a * first.bytes_per_parameter + b * second.bytes_per_parameter, 1.0),
           " before activations");
@@ -161,8 +198,7 @@ class ConcurrentLargeModelsChecker final : public Checker {
     Diagnostic diagnostic =
         Diagnostic::For(RuleId::kFS105, ctx.LocationOf(point.fn, point.value))
             .Message(std::move(message))
-            .Help("evaluate one model, keep its outputs, free it (`del model`, "
-                  "`torch.cuda.empty_cache()`), then load the next")
+            .Help(HelpText(overlap.holder))
             .WithConfidence(weak ? 0.6 : 0.85,
                             absl::StrCat("both checkpoints are >= 1B parameters by their names; "
                                          "the first model is alive because ",

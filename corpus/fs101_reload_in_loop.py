@@ -158,7 +158,141 @@ def ablation_study(layers, tokenizer, prompts):
     return table
 
 
+def reinit_blocks(model, blocks):
+    """Re-initialize whole transformer blocks in place (a "which blocks matter" study)."""
+    with torch.no_grad():
+        for k in blocks:
+            for name, p in model.transformer.h[k].named_parameters():
+                if name.endswith("bias"):
+                    torch.nn.init.zeros_(p)
+                else:
+                    torch.nn.init.normal_(p, std=0.02)
+
+
+# Two calls: the helper edits every parameter of the chosen blocks through named_parameters();
+# those tensors are the model's own weights, so the reload only undoes that edit.
+def block_reinit_sweep(block_sets, prompts):
+    tokenizer = AutoTokenizer.from_pretrained("tiiuae/falcon-40b")
+    results = []
+    for blocks in block_sets:
+        model = AutoModelForCausalLM.from_pretrained("tiiuae/falcon-40b", torch_dtype=torch.bfloat16)  # expect: FS101
+        reinit_blocks(model, blocks)
+        results.append(score_prompts(model, tokenizer, prompts))
+        del model
+    return results
+
+
+def shrink_block(model, k, factor):
+    with torch.no_grad():
+        for p in model.transformer.h[k].parameters():
+            if factor == 0:
+                p.zero_()
+            else:
+                p.data.copy_(p.data * factor)
+
+
+# Two calls, parameters() and in-place tensor methods (`zero_`, `.data.copy_`) in the helper.
+def block_shrink_sweep(factors, prompts):
+    tokenizer = AutoTokenizer.from_pretrained("bigscience/bloom-7b1")
+    curve = {}
+    for factor in factors:
+        model = AutoModelForCausalLM.from_pretrained("bigscience/bloom-7b1", torch_dtype=torch.bfloat16)  # expect: FS101
+        shrink_block(model, 4, factor)
+        curve[factor] = score_prompts(model, tokenizer, prompts)
+        del model
+    return curve
+
+
+# The base model is reloaded every iteration only to have another set of weights copied over
+# it with load_state_dict(): loading it once and loading each state dict into it is enough.
+def merged_delta_sweep(delta_paths, prompts):
+    tokenizer = AutoTokenizer.from_pretrained("mosaicml/mpt-7b")
+    table = {}
+    for path in delta_paths:
+        model = AutoModelForCausalLM.from_pretrained("mosaicml/mpt-7b", torch_dtype=torch.bfloat16)  # expect: FS101 "load_state_dict"
+        model.load_state_dict(torch.load(path, map_location="cpu"), strict=False)
+        table[path] = score_prompts(model, tokenizer, prompts)
+        del model
+    return table
+
+
+def train_steps(model, optimizer, batches):
+    model.train()
+    for batch in batches:
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return loss.item()
+
+
+# Fine-tuning restarts: each seed reloads the same base checkpoint from disk to undo the previous
+# run's optimizer updates (made in train_steps()); an in-memory copy of the initial weights
+# resets it without reading the checkpoint again.
+def seed_restarts(seeds, batches):
+    final_loss = {}
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-1.4b", torch_dtype=torch.bfloat16)  # expect: FS101 "restart training"
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+        final_loss[seed] = train_steps(model, optimizer, batches)
+        del model, optimizer
+    return final_loss
+
+
 # --- near-miss negatives -----------------------------------------------------------------------
+
+# The same block re-initialization, but over a different checkpoint each iteration: a comparison
+# across models, nothing is reloaded to be reset.
+def block_reinit_across_models(prompts):
+    table = {}
+    for name in ("tiiuae/falcon-rw-1b", "EleutherAI/gpt-neo-2.7B"):
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+        reinit_blocks(model, [0, 1])
+        table[name] = score_prompts(model, tokenizer, prompts)
+        del model
+    return table
+
+
+# Reloads the same checkpoint every iteration but only reads it: wasteful, but no edit is being
+# undone, so this is not the reload-to-reset pattern.
+def reload_and_read(prompt_sets):
+    tokenizer = AutoTokenizer.from_pretrained("Salesforce/xgen-7b-8k-base")
+    scores = []
+    for prompts in prompt_sets:
+        model = AutoModelForCausalLM.from_pretrained("Salesforce/xgen-7b-8k-base", torch_dtype=torch.bfloat16)
+        scores.append(score_prompts(model, tokenizer, prompts))
+        del model
+    return scores
+
+
+# Reloads the base model and the same fine-tuned weights on every iteration, then only reads
+# them: load_state_dict() copies identical weights each time, so nothing is being reset.
+def reload_merged_and_read(prompt_sets):
+    tokenizer = AutoTokenizer.from_pretrained("tiiuae/falcon-rw-7b")
+    scores = []
+    for prompts in prompt_sets:
+        model = AutoModelForCausalLM.from_pretrained("tiiuae/falcon-rw-7b", torch_dtype=torch.bfloat16)
+        model.load_state_dict(torch.load("checkpoints/sft-falcon-rw-7b.pt", map_location="cpu"), strict=False)
+        scores.append(score_prompts(model, tokenizer, prompts))
+        del model
+    return scores
+
+
+# An optimizer in the loop, but over another model: the reloaded teacher is only read, and its
+# gradients (`p.grad`) are cleared, which does not change its weights.
+def distill_rounds(rounds, batches):
+    student = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-160m")
+    optimizer = torch.optim.AdamW(student.parameters(), lr=5e-5)
+    for _ in range(rounds):
+        teacher = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-2.8b", torch_dtype=torch.bfloat16)
+        for p in teacher.parameters():
+            if p.grad is not None:
+                p.grad.zero_()
+        train_steps(student, optimizer, batches)
+        del teacher
+    return student
 
 # A different checkpoint each iteration (the same ablation compared across models): the loop
 # edits weights, but it never reloads what it edited, so it is not a reset.

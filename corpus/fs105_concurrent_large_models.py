@@ -7,6 +7,7 @@ the second large model into being, in the deepest frame that still holds the fir
 """
 
 import argparse
+import functools
 
 import torch
 import torch.nn.functional as F
@@ -105,7 +106,89 @@ def sft_vs_dpo(batch):
     return mean_kl(sft, dpo, batch)
 
 
+def load_big(name):
+    return AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+
+
+# The sweep's last model is still bound to `m` after the loop: CPython keeps it until the name is
+# rebound, deleted or the function returns, even though nothing reads `m` again. The judge is
+# loaded on top of it.
+def sweep_then_judge(batch):
+    scores = {}
+    for name in ("deepseek-ai/deepseek-llm-7b-base", "deepseek-ai/deepseek-llm-7b-chat"):
+        m = load_big(name)
+        scores[name] = next_token_logprobs(m, batch).max(-1).values.tolist()
+    judge = AutoModelForCausalLM.from_pretrained("lmsys/vicuna-13b-v1.3", torch_dtype=torch.bfloat16)  # expect: FS105 "still bound"
+    return scores, next_token_logprobs(judge, batch).tolist()
+
+
+@functools.lru_cache(maxsize=None)
+def cached_model(name):
+    return AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+
+
+# A memoized loader: its cache keeps the draft model alive for the whole process, although this
+# function never uses it again after computing the draft scores.
+def draft_then_target(batch):
+    draft = next_token_logprobs(cached_model("stabilityai/stablelm-base-alpha-7b"), batch).cpu()
+    target = AutoModelForCausalLM.from_pretrained("Qwen/Qwen1.5-14B", torch_dtype=torch.bfloat16)  # expect: FS105 "memoized"
+    return F.kl_div(next_token_logprobs(target, batch), draft, log_target=True, reduction="batchmean").item()
+
+
+# A memoized loader called once per checkpoint of a sweep: nothing in the loop keeps the models,
+# but the cache keeps every one of them.
+def cached_sweep(batch):
+    scores = {}
+    for name in ("Deci/DeciLM-7B", "upstage/SOLAR-10.7B-v1.0"):
+        scores[name] = next_token_logprobs(cached_model(name), batch).max(-1).values.tolist()  # expect: FS105 "memoized"
+    return scores
+
+
 # --- near-miss negatives -----------------------------------------------------------------------
+
+# The same sweep, but the last model is deleted after the loop: nothing holds it any more.
+def sweep_then_judge_freed(batch):
+    scores = {}
+    for name in ("internlm/internlm-7b", "internlm/internlm-chat-7b"):
+        m = load_big(name)
+        scores[name] = next_token_logprobs(m, batch).max(-1).values.tolist()
+    del m
+    torch.cuda.empty_cache()
+    judge = AutoModelForCausalLM.from_pretrained("lmsys/vicuna-33b-v1.3", torch_dtype=torch.bfloat16)
+    return scores, next_token_logprobs(judge, batch).tolist()
+
+
+# Deleted at the end of every iteration: after the loop no name is bound to a model.
+def sweep_del_in_body_then_judge(batch):
+    scores = {}
+    for name in ("baichuan-inc/Baichuan2-7B-Base", "baichuan-inc/Baichuan2-13B-Base"):
+        m = load_big(name)
+        scores[name] = next_token_logprobs(m, batch).max(-1).values.tolist()
+        del m
+        torch.cuda.empty_cache()
+    judge = AutoModelForCausalLM.from_pretrained("WizardLMTeam/WizardLM-13B-V1.2", torch_dtype=torch.bfloat16)
+    return scores, next_token_logprobs(judge, batch).tolist()
+
+
+# The memoized loader called with the same checkpoint on every iteration: one model, loaded once.
+def cached_in_loop(batches):
+    return [next_token_logprobs(cached_model("openlm-research/open_llama_7b"), batch).cpu() for batch in batches]
+
+
+def cached_in_for_loop(batches):
+    out = []
+    for batch in batches:
+        out.append(next_token_logprobs(cached_model("togethercomputer/RedPajama-INCITE-7B-Base"), batch).cpu())
+    return out
+
+
+# The memoized loader called twice with the same checkpoint: the second call is a cache hit that
+# returns the model already loaded, not a second model (and not a duplicate load either).
+def cached_twice(batch):
+    before = next_token_logprobs(cached_model("01-ai/Yi-34B"), batch).cpu()
+    again = next_token_logprobs(cached_model("01-ai/Yi-34B"), batch).cpu()
+    return (before - again).abs().max().item()
+
 
 @torch.inference_mode()
 def evaluate_checkpoint(name, batch):

@@ -130,6 +130,16 @@ struct Loop {
   bool is_while = false;
 };
 
+// A function-local name bound (`x = v`, a loop target, `with ... as x`) or unbound (`del x`) at
+// a point. SSA drops the stores of promoted locals, yet CPython keeps an object alive for as long
+// as a local name refers to it, whether or not the name is read again; analyses that ask what a
+// name still holds (FS105) read these records.
+struct LocalBinding {
+  std::string name;
+  InstrId value;   // the SSA value the name holds from here on; invalid for `del`
+  InstrId anchor;  // takes effect just before this live instruction of the same block
+};
+
 enum class ParamKind : uint8_t { kPositionalOnly, kPositional, kVarArgs, kKeywordOnly, kVarKeywords };
 
 struct Param {
@@ -172,6 +182,8 @@ struct Function {
   std::vector<WithRegion> with_regions;
   std::vector<Loop> loops;
   bool in_ssa = false;
+  // Filled by BuildSsa, in block order (and program order within a block).
+  std::vector<LocalBinding> local_bindings;
 
   const Instr& instr(InstrId id) const { return instrs[id.index()]; }
   Instr& instr(InstrId id) { return instrs[id.index()]; }

@@ -68,6 +68,7 @@ class SsaBuilder {
       RemoveTrivialPhis();
       RewriteOperands();
       RemoveDeadPhisAndUndefined();
+      RecordLocalBindings();
       RebuildBlockLists();
     }
     fn_.in_ssa = true;
@@ -460,6 +461,37 @@ class SsaBuilder {
     }
     for (InstrId id : entry_prefix_) {
       if (!used[id.index()]) Remove(id);
+    }
+  }
+
+  // Before the block lists drop the removed stores: each promoted store or `del` becomes a
+  // LocalBinding anchored at the next instruction that stays (a terminator at the latest).
+  void RecordLocalBindings() {
+    // A second run sees only the kept `del`s: the first run's records are the complete ones.
+    if (fn_.in_ssa) return;
+    fn_.local_bindings.clear();
+    for (const Block& block : fn_.blocks) {
+      size_t pending = fn_.local_bindings.size();
+      for (InstrId id : block.instrs) {
+        const int32_t v = id.index() < var_of_instr_.size() ? var_of_instr_[id.index()] : -1;
+        const Opcode op = fn_.instr(id).op;
+        // Earlier bindings take effect before this instruction when it stays (a `del` stays).
+        if (!removed_[id.index()]) {
+          for (; pending < fn_.local_bindings.size(); ++pending) {
+            fn_.local_bindings[pending].anchor = id;
+          }
+        }
+        if (v < 0 || !vars_[v].promoted) continue;
+        if (op == Opcode::kStoreVar) {
+          const Instr& store = fn_.instr(id);
+          fn_.local_bindings.push_back(LocalBinding{
+              vars_[v].name, store.operands.empty() ? InstrId() : Resolve(store.operands[0]), {}});
+        } else if (op == Opcode::kDelVar) {
+          fn_.local_bindings.push_back(LocalBinding{vars_[v].name, InstrId(), {}});
+        }
+      }
+      // A block always ends in a terminator that stays; anything left over has no anchor.
+      fn_.local_bindings.resize(pending);
     }
   }
 

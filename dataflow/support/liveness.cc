@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "dataflow/support/value_flow.h"
@@ -297,10 +298,140 @@ std::optional<Liveness::Holder> Liveness::HeldAtImpl(ValueRef value, ir::InstrId
       }
     }
   }
+  // Across iterations the name is rebound by the load itself (the judgment call above).
+  if (!across_iterations) return BoundAt(value, point);
   return std::nullopt;
 }
 
-std::vector<Liveness::Overlap> Liveness::FindOverlaps(const std::vector<ValueRef>& models) const {
+std::optional<Liveness::Holder> Liveness::BoundAt(ValueRef value, ir::InstrId point) const {
+  const ir::Function& fn = du_.program().function(value.fn);
+  if (fn.local_bindings.empty()) return std::nullopt;
+  const std::vector<ir::InstrId> aliases = Aliases(value);
+  const absl::flat_hash_set<ir::InstrId> of_value(aliases.begin(), aliases.end());
+  std::optional<absl::flat_hash_set<std::string>> rebound;  // names point's result goes to
+  for (size_t i = 0; i < fn.local_bindings.size(); ++i) {
+    const ir::LocalBinding& b = fn.local_bindings[i];
+    if (!b.value.valid() || !of_value.contains(b.value)) continue;
+    if (!BindingReaches(fn, i, point)) continue;
+    if (!rebound) {
+      rebound.emplace();
+      const std::vector<ir::InstrId> results = Aliases(ValueRef{value.fn, point});
+      const absl::flat_hash_set<ir::InstrId> of_point(results.begin(), results.end());
+      for (const ir::LocalBinding& r : fn.local_bindings) {
+        if (r.value.valid() && of_point.contains(r.value)) rebound->insert(r.name);
+      }
+    }
+    if (rebound->contains(b.name)) continue;
+    return Holder{HolderKind::kName, ValueRef{value.fn, b.value}, {}, b.name};
+  }
+  return std::nullopt;
+}
+
+bool Liveness::BindingReaches(const ir::Function& fn, size_t index, ir::InstrId point) const {
+  const ir::LocalBinding& b = fn.local_bindings[index];
+  if (!b.anchor.valid() || !fn.instr(b.anchor).block.valid()) return false;
+  // Where the name is bound again (or deleted): the walk stops just before those instructions.
+  absl::flat_hash_set<ir::InstrId> rebinds;
+  for (size_t j = 0; j < fn.local_bindings.size(); ++j) {
+    const ir::LocalBinding& other = fn.local_bindings[j];
+    if (other.name != b.name || !other.anchor.valid()) continue;
+    if (j > index && other.anchor == b.anchor) return false;  // overridden at once
+    rebinds.insert(other.anchor);
+  }
+  const ir::BlockId start = fn.instr(b.anchor).block;
+  // Scans `block` from position `from`; true to continue into the successors.
+  bool found = false;
+  auto scan = [&](ir::BlockId block, size_t from, bool at_start) {
+    const std::vector<ir::InstrId>& list = fn.block(block).instrs;
+    for (size_t i = from; i < list.size(); ++i) {
+      if (!(at_start && i == from) && rebinds.contains(list[i])) return false;
+      if (list[i] == point) {
+        found = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  const int32_t pos = Position(fn, b.anchor);
+  if (pos < 0) return false;
+  std::vector<bool> visited(fn.blocks.size(), false);
+  std::deque<ir::BlockId> work;
+  auto leave = [&](ir::BlockId block) {
+    for (ir::BlockId s : fn.block(block).succs) {
+      if (s.valid() && !visited[s.index()]) {
+        visited[s.index()] = true;
+        work.push_back(s);
+      }
+    }
+  };
+  if (scan(start, static_cast<size_t>(pos), true)) leave(start);
+  while (!found && !work.empty()) {
+    const ir::BlockId block = work.front();
+    work.pop_front();
+    if (scan(block, 0, false)) leave(block);
+  }
+  return found;
+}
+
+bool Liveness::ArgumentsVaryInLoop(ValueRef call) const {
+  const ir::Function& fn = du_.program().function(call.fn);
+  const ir::Instr& instr = fn.instr(call.value);
+  const ir::BlockId block = instr.block;
+  if (instr.op != Opcode::kCall || !block.valid() || !fn.block(block).loop.valid()) return false;
+  const ir::Loop& loop = fn.loops[fn.block(block).loop.index()];
+  auto in_loop = [&](ir::InstrId id) {
+    const ir::BlockId b = fn.instr(id).block;
+    return b.valid() && std::binary_search(loop.blocks.begin(), loop.blocks.end(), b);
+  };
+  // Computed (within a few steps) from the loop's iteration value or a value carried around it.
+  absl::flat_hash_set<ir::InstrId> seen;
+  std::vector<std::pair<ir::InstrId, int>> work;
+  for (size_t i = 1; i < instr.operands.size(); ++i) work.push_back({instr.operands[i], 0});
+  while (!work.empty()) {
+    const auto [id, depth] = work.back();
+    work.pop_back();
+    if (!id.valid() || !seen.insert(id).second || !in_loop(id)) continue;
+    const ir::Instr& v = fn.instr(id);
+    if (v.op == Opcode::kForIter) return true;
+    if (v.op == Opcode::kPhi && v.block == loop.header) return true;
+    if (depth >= 6 || v.op == Opcode::kLoadVar) continue;
+    for (ir::InstrId op : v.operands) work.push_back({op, depth + 1});
+  }
+  return false;
+}
+
+bool Liveness::SameCachedCall(ir::FuncId fid, ir::InstrId a, ir::InstrId b) const {
+  const ir::Function& fn = du_.program().function(fid);
+  const ir::Instr& x = fn.instr(a);
+  const ir::Instr& y = fn.instr(b);
+  if (x.op != Opcode::kCall || y.op != Opcode::kCall) return false;
+  if (x.operands.size() != y.operands.size() || x.arg_names != y.arg_names) return false;
+  auto callees = [&](ir::InstrId call) {
+    std::vector<int32_t> out;
+    for (const CallTarget& t : du_.TargetsAt(CallSite{fid, call})) out.push_back(t.callee.value());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<int32_t> cx = callees(a);
+  if (cx.empty() || cx != callees(b)) return false;
+  for (size_t i = 1; i < x.operands.size(); ++i) {
+    const ir::InstrId p = x.operands[i];
+    const ir::InstrId q = y.operands[i];
+    if (p == q) continue;
+    const ir::Instr& pi = fn.instr(p);
+    const ir::Instr& qi = fn.instr(q);
+    const bool same_const = pi.op == Opcode::kConst && qi.op == Opcode::kConst &&
+                            pi.aux == qi.aux && pi.text == qi.text;
+    const bool same_global = pi.op == Opcode::kLoadVar && qi.op == Opcode::kLoadVar &&
+                             pi.aux == qi.aux && pi.text == qi.text &&
+                             pi.aux != static_cast<int32_t>(ir::VarScope::kLocal);
+    if (!same_const && !same_global) return false;
+  }
+  return true;
+}
+
+std::vector<Liveness::Overlap> Liveness::FindOverlaps(
+    const std::vector<ValueRef>& models, const absl::flat_hash_set<ir::FuncId>& memoized) const {
   std::vector<Overlap> out;
   absl::flat_hash_set<std::pair<ValueRef, ValueRef>> seen;  // (first, point as ValueRef)
   auto report = [&](Overlap o) {
@@ -328,37 +459,62 @@ std::vector<Liveness::Overlap> Liveness::FindOverlaps(const std::vector<ValueRef
       }
     }
   }
-  // The objects: each model value, and the call results it is returned to (same object).
+  // The objects: each model value, and the call results it is returned to (same object). A
+  // call result that passed through a memoized function is also kept by that function's cache.
   std::vector<ValueRef> objects;
+  absl::flat_hash_map<ValueRef, ir::FuncId> cached_by;
   absl::flat_hash_set<ValueRef> known;
   for (const ValueRef& m : models) {
-    std::vector<std::pair<ValueRef, int>> work = {{m, 0}};
+    struct Item {
+      ValueRef v;
+      int depth;
+      ir::FuncId cache;
+    };
+    std::vector<Item> work = {{m, 0, ir::FuncId()}};
     for (size_t i = 0; i < work.size(); ++i) {
-      const auto [v, depth] = work[i];
-      if (!known.insert(v).second) continue;
-      objects.push_back(v);
-      if (depth >= kMaxLiftDepth || !ReturnedBy(v)) continue;
-      for (const CallSite& site : du_.CallSitesOf(v.fn)) {
-        work.push_back({ValueRef{site.caller, site.site}, depth + 1});
+      const Item item = work[i];
+      if (item.cache.valid()) cached_by.emplace(item.v, item.cache);
+      if (!known.insert(item.v).second) continue;
+      objects.push_back(item.v);
+      if (item.depth >= kMaxLiftDepth || !ReturnedBy(item.v)) continue;
+      const ir::FuncId cache = memoized.contains(item.v.fn) ? item.v.fn : item.cache;
+      for (const CallSite& site : du_.CallSitesOf(item.v.fn)) {
+        work.push_back({ValueRef{site.caller, site.site}, item.depth + 1, cache});
       }
     }
   }
   for (const ValueRef& first : objects) {
     auto it = births.find(first.fn);
     if (it == births.end()) continue;
+    const auto cache = cached_by.find(first);
     for (const Birth& b : it->second) {
       // The load that produces `first` itself (directly or through the call returning it).
       if (b.point.site == first.value) continue;
       if (!RunsBefore(first.fn, first.value, b.point.site)) continue;
+      if (cache != cached_by.end()) {
+        // Calling the memoized loader again with the same arguments returns the cached model.
+        if (SameCachedCall(first.fn, first.value, b.point.site)) continue;
+        const std::string name = du_.program().function(cache->second).qualname;
+        report(Overlap{first, b.model, b.point, Holder{HolderKind::kCache, first, {}, name},
+                       false});
+        continue;
+      }
       if (std::optional<Holder> h = HeldAt(first, b.point.site)) {
         report(Overlap{first, b.model, b.point, *h, false});
       }
     }
   }
-  // The same load repeated by a loop while earlier results are kept.
+  // The same load repeated by a loop while earlier results are kept (by the program, or by the
+  // cache of a memoized loader called with a different argument on each iteration).
   for (const auto& [fn, list] : births) {
     for (const Birth& b : list) {
       const ValueRef at{b.point.caller, b.point.site};
+      if (const auto cache = cached_by.find(at);
+          cache != cached_by.end() && ArgumentsVaryInLoop(at)) {
+        const std::string name = du_.program().function(cache->second).qualname;
+        report(Overlap{at, b.model, b.point, Holder{HolderKind::kCache, at, {}, name}, true});
+        continue;
+      }
       if (std::optional<Holder> h = HeldAcrossIterations(at)) {
         report(Overlap{at, b.model, b.point, *h, true});
       }

@@ -17,7 +17,18 @@
 //   - kLocation: it was stored (before `point`) into a module global, an attribute or a closure
 //     cell (which outlive the function), directly or inside an in-repo callee it was passed to,
 //     and no `del` of that location lies between;
-//   - kCaller: it is a parameter: the caller holds it for the whole call.
+//   - kCaller: it is a parameter: the caller holds it for the whole call;
+//   - kName: a local name is still bound to it (or to an alias) when `point` runs: CPython frees
+//     an object only when nothing refers to it, so `m = load(a); run(m)` keeps the model until
+//     `m` is rebound, `del`eted or the function returns, used again or not. Rebinding the same
+//     name by `point`'s own result (`model = load(b)` while `model` holds a) is not counted: the
+//     old object is released as soon as the load returns (peak memory holds both only during the
+//     load, a judgment call FS105 leaves unreported);
+//   - kCache (FindOverlaps only): it was returned by a call of a memoized function
+//     (`functools.lru_cache`/`cache`, given by the caller), whose cache keeps every result for
+//     the whole process. A later call of the same function with the same arguments is a cache
+//     hit, not a new model, and is not an overlap. Across iterations: a memoized call in a loop
+//     whose arguments come from the loop variable keeps one model per iteration.
 // Across loop iterations (the same load in a loop), the previous iteration's object is held only
 // by a phi carrying it into the next iteration, a location, or a container created outside the
 // loop (`models.append(load(n))`, `{n: load(n) for n in names}`).
@@ -27,6 +38,8 @@
 // run them (up to 4 calls up); a load in a loop whose result is kept across iterations overlaps
 // with itself.
 //
+// Name bindings come from ir::Function::local_bindings (kept by BuildSsa).
+//
 // Does NOT model: reference cycles and garbage-collection timing, `torch.cuda.empty_cache()`, models
 // moved to CPU before the next load (the checker asks the device domain), objects held by
 // external code (other than the wrappers above), `del` of a container item (`del models[k]`).
@@ -34,7 +47,10 @@
 #define FLOPSCOPE_DATAFLOW_SUPPORT_LIVENESS_H_
 
 #include <optional>
+#include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "dataflow/support/def_use.h"
 
@@ -44,11 +60,14 @@ class Liveness {
  public:
   explicit Liveness(const DefUse& du) : du_(du) {}
 
-  enum class HolderKind : uint8_t { kUse, kContainer, kLocation, kCaller };
+  enum class HolderKind : uint8_t { kUse, kContainer, kLocation, kCaller, kName, kCache };
   struct Holder {
     HolderKind kind = HolderKind::kUse;
-    ValueRef at;          // the later use, the store into the container/location, or the Param
+    // The later use, the store into the container/location, the Param, the value the name was
+    // bound to (kName), or the memoized call (kCache).
+    ValueRef at;
     LocationId location;  // kLocation, when known
+    std::string name;     // kName: the local variable; kCache: the memoized function's qualname
   };
 
   // What holds `value` when `point` (an instruction of value.fn) runs; nullopt when nothing does.
@@ -66,7 +85,9 @@ class Liveness {
     bool across_iterations = false;  // first == second: kept while reloaded in a loop
   };
   // All overlaps among `models`, at most one per (first, point), in a deterministic order.
-  std::vector<Overlap> FindOverlaps(const std::vector<ValueRef>& models) const;
+  // `memoized`: functions whose results a cache keeps (functools.lru_cache/cache decorated).
+  std::vector<Overlap> FindOverlaps(const std::vector<ValueRef>& models,
+                                    const absl::flat_hash_set<ir::FuncId>& memoized = {}) const;
 
   // The aliases of `value` in its function (itself first): phis, self-returning methods, wrappers,
   // in-repo calls that return it. Bounded.
@@ -75,6 +96,15 @@ class Liveness {
  private:
   std::optional<Holder> HeldAtImpl(ValueRef value, ir::InstrId point, int depth,
                                    bool across_iterations) const;
+  // kName: a local name bound to an alias of `value` still holds it when `point` runs.
+  std::optional<Holder> BoundAt(ValueRef value, ir::InstrId point) const;
+  // The binding fn.local_bindings[index] is still in force when `point` runs.
+  bool BindingReaches(const ir::Function& fn, size_t index, ir::InstrId point) const;
+  // Some argument of the call (in a loop) is computed from the loop's iteration variable or a
+  // value carried around the loop: a memoized callee sees new arguments on each iteration.
+  bool ArgumentsVaryInLoop(ValueRef call) const;
+  // Two calls in one function that run the same memoized code with the same arguments.
+  bool SameCachedCall(ir::FuncId fn, ir::InstrId a, ir::InstrId b) const;
   // An alias of `value` is returned by its function (so callers' call results are the object).
   bool ReturnedBy(ValueRef value) const;
   // A use of `alias` at or after `point` without passing alias's definition.

@@ -63,6 +63,57 @@ def given(model):
 
 def score(*ms):
     return 0
+
+def last_still_bound(names):
+    for n in names:
+        m = AutoModel.from_pretrained(n)
+        score(m)
+    judge = AutoModel.from_pretrained("j")
+    return score(judge)
+
+def last_deleted(names):
+    for n in names:
+        m = AutoModel.from_pretrained(n)
+        score(m)
+    del m
+    judge = AutoModel.from_pretrained("j")
+    return score(judge)
+
+def deleted_in_body(names):
+    for n in names:
+        m = AutoModel.from_pretrained(n)
+        score(m)
+        del m
+    judge = AutoModel.from_pretrained("j")
+    return score(judge)
+
+def rebound_by_load():
+    m = AutoModel.from_pretrained("a")
+    score(m)
+    m = AutoModel.from_pretrained("b")
+    return score(m)
+
+import functools
+@functools.lru_cache(maxsize=None)
+def cached(name):
+    return AutoModel.from_pretrained(name)
+
+def cache_then_direct():
+    score(cached("a"))
+    other = AutoModel.from_pretrained("b")
+    return score(other)
+
+def cache_hit():
+    score(cached("a"))
+    return score(cached("a"))
+
+def cached_sweep(names):
+    for n in names:
+        score(cached(n))
+
+def cached_same(batches):
+    for b in batches:
+        score(cached("a"), b)
 )py";
 
 class SupportLivenessTest : public ::testing::Test {
@@ -82,7 +133,7 @@ class SupportLivenessTest : public ::testing::Test {
         }
       }
     }
-    overlaps_ = live_->FindOverlaps(models_);
+    overlaps_ = live_->FindOverlaps(models_, {p_->Func("cached")});
   }
   ValueRef Load(const std::string& fn, uint32_t line) {
     return p_->Call(p_->Func(fn), line, "from_pretrained");
@@ -153,6 +204,42 @@ TEST_F(SupportLivenessTest, AliasesFollowSelfReturningMethods) {
   const std::vector<ir::InstrId> aliases = live_->Aliases(fp);
   ASSERT_EQ(aliases.size(), 2u);
   EXPECT_EQ(p_->du->instr(ValueRef{fp.fn, aliases[1]}).op, ir::Opcode::kCall);
+}
+
+TEST_F(SupportLivenessTest, NameBoundAfterLoopHoldsTheLastModel) {
+  const auto found = In("last_still_bound");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->first, Load("last_still_bound", 58));
+  EXPECT_EQ(found[0]->point.site, Load("last_still_bound", 60).value);
+  EXPECT_EQ(found[0]->holder.kind, Liveness::HolderKind::kName);
+  EXPECT_EQ(found[0]->holder.name, "m");
+}
+
+TEST_F(SupportLivenessTest, DelEndsTheName) {
+  EXPECT_TRUE(In("last_deleted").empty());
+  EXPECT_TRUE(In("deleted_in_body").empty());
+}
+
+TEST_F(SupportLivenessTest, RebindingByTheLoadItselfIsNotCounted) {
+  EXPECT_TRUE(In("rebound_by_load").empty());
+}
+
+TEST_F(SupportLivenessTest, MemoizedLoaderKeepsItsResult) {
+  const auto found = In("cache_then_direct");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->holder.kind, Liveness::HolderKind::kCache);
+  EXPECT_EQ(found[0]->holder.name, "cached");
+  EXPECT_EQ(found[0]->point.site, Load("cache_then_direct", 92).value);
+  // The same memoized call again is a cache hit, not a second model.
+  EXPECT_TRUE(In("cache_hit").empty());
+}
+
+TEST_F(SupportLivenessTest, MemoizedLoaderInALoopKeepsOneModelPerNewArgument) {
+  const auto sweep = In("cached_sweep");
+  ASSERT_EQ(sweep.size(), 1u);
+  EXPECT_TRUE(sweep[0]->across_iterations);
+  EXPECT_EQ(sweep[0]->holder.kind, Liveness::HolderKind::kCache);
+  EXPECT_TRUE(In("cached_same").empty());
 }
 
 }  // namespace

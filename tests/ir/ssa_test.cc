@@ -161,6 +161,33 @@ TEST(SsaTest, DelMakesVariableUndefined) {
   EXPECT_EQ(fn.instr(fn.instr(use).operands[0]).op, Opcode::kUndefined);
 }
 
+// x = 1; x = 2; del x; use(): each store and the del is recorded with the value the name holds
+// from then on, anchored at the next instruction that stays.
+TEST(SsaTest, LocalBindingsRecordStoresAndDels) {
+  TestFunction t;
+  const InstrId one = t.Int(1);
+  t.Store("x", one);
+  const InstrId two = t.Int(2);
+  t.Store("x", two);
+  const InstrId del = t.Del("x");
+  const InstrId use = t.Use({});
+  t.ReturnNone();
+  Function& fn = t.fn();
+  BuildSsa(fn);
+  ExpectVerified(fn);
+  ASSERT_EQ(fn.local_bindings.size(), 3u);
+  EXPECT_EQ(fn.local_bindings[0].name, "x");
+  EXPECT_EQ(fn.local_bindings[0].value, one);
+  EXPECT_EQ(fn.local_bindings[0].anchor, two);
+  EXPECT_EQ(fn.local_bindings[1].value, two);
+  EXPECT_EQ(fn.local_bindings[1].anchor, del);
+  EXPECT_FALSE(fn.local_bindings[2].value.valid());
+  EXPECT_EQ(fn.local_bindings[2].anchor, use);
+  // A second run finds no local stores left and keeps the records.
+  BuildSsa(fn);
+  EXPECT_EQ(fn.local_bindings.size(), 3u);
+}
+
 // try: x = 1; x = f()  except: use(x): the handler sees the value at the end of the try block.
 TEST(SsaTest, ExceptionEdgeCarriesEndOfBlockState) {
   TestFunction t;
