@@ -149,6 +149,8 @@ class UndetachedActivationStoredChecker final : public Checker {
   // could not tell which module the hook sits on (a layer path of a model of unknown origin): the
   // forward passes of the same model in the registering call decide instead. True when there are
   // such passes and all of them run without grad.
+  // When the registering call runs no forward pass of that model (a helper or a method that
+  // only installs hooks), the forward passes of its callers decide.
   static bool RegistrationRunsWithoutGrad(const CheckContext& ctx,
                                           const dataflow::HookRegistration& reg) {
     if (!reg.module_sites.IsTop() && !reg.module_sites.IsBottom()) return false;
@@ -156,30 +158,80 @@ class UndetachedActivationStoredChecker final : public Checker {
     const ir::Function& f = ctx.program().function(reg.fn);
     const ir::InstrId receiver = ctx.def_use().Receiver({reg.fn, reg.site});
     if (!receiver.valid()) return false;
-    const ir::InstrId root = tr::ChainRoot(f, receiver);
+    const ir::InstrId root = ModuleRoot(ctx, reg.fn, receiver);
     bool forward_seen = false;
     for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
       if (call.fn != reg.fn || call.context != reg.context || call.is_generate) continue;
       const ir::Instr& c = f.instr(call.site);
-      if (c.operands.empty() || tr::ChainRoot(f, c.operands[0]) != root) continue;
+      if (c.operands.empty() || ModuleRoot(ctx, reg.fn, c.operands[0]) != root) continue;
       forward_seen = true;
       if (call.mode.MayBeEnabled()) return false;
     }
+    if (forward_seen) return true;
+    for (const dataflow::ContextPath& path : analysis.PathsTo(reg.context, 8)) {
+      if (path.empty()) return false;  // a root registers it: no caller runs the model
+      const dataflow::CallStep& step = path.back();
+      for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+        if (call.fn != step.caller || call.context != step.caller_context || call.is_generate) {
+          continue;
+        }
+        forward_seen = true;
+        if (call.mode.MayBeEnabled()) return false;
+      }
+    }
     return forward_seen;
+  }
+
+  // The model a module value was taken from: through attribute and index chains
+  // (`model.model.layers[3]`) and through iteration over them (`for i, layer in
+  // enumerate(model.model.layers)`, `for name, mod in model.named_modules()`).
+  static ir::InstrId ModuleRoot(const CheckContext& ctx, ir::FuncId fn, ir::InstrId value) {
+    const ir::Function& f = ctx.program().function(fn);
+    for (int guard = 0; guard < 64 && value.valid(); ++guard) {
+      value = tr::ChainRoot(f, value);
+      const ir::Instr& instr = f.instr(value);
+      if ((instr.op == Opcode::kUnpackItem || instr.op == Opcode::kForIter ||
+           instr.op == Opcode::kGetIter) &&
+          !instr.operands.empty()) {
+        value = instr.operands[0];
+        continue;
+      }
+      if (instr.op != Opcode::kCall || instr.operands.empty()) break;
+      const sp::CallSite site{fn, value};
+      const absl::string_view method = ctx.def_use().MethodName(site);
+      const ir::InstrId receiver = ctx.def_use().Receiver(site);
+      if (receiver.valid() && ctx.def_use().TargetsAt(site).empty() &&
+          (method == "modules" || method == "named_modules" || method == "children" ||
+           method == "named_children")) {
+        value = receiver;
+        continue;
+      }
+      const std::string callee = ctx.resolver().QualifiedName(fn, instr.operands[0]);
+      if (instr.operands.size() >= 2 &&
+          (callee == "<builtin>.enumerate" || callee == "<builtin>.reversed" ||
+           callee == "<builtin>.list" || callee == "<builtin>.iter")) {
+        value = instr.operands[1];
+        continue;
+      }
+      break;
+    }
+    return value;
   }
 
   // For a hook: the grad-enabled forward pass, in the registering call, that runs the hook.
   static void AddFiringForward(const CheckContext& ctx, const dataflow::ContextPath& path,
                                Diagnostic& d) {
     const dataflow::Analysis& analysis = ctx.analysis();
-    for (const dataflow::CallStep& step : path) {
+    for (size_t i = 0; i < path.size(); ++i) {
+      const dataflow::CallStep& step = path[i];
       for (const dataflow::HookRegistration& reg : analysis.hook_registrations()) {
         if (reg.fn != step.caller || reg.site != step.site || reg.context != step.caller_context) {
           continue;
         }
         const ir::Function& f = ctx.program().function(reg.fn);
         const ir::InstrId receiver = ctx.def_use().Receiver({reg.fn, reg.site});
-        const ir::InstrId root = receiver.valid() ? tr::ChainRoot(f, receiver) : ir::InstrId();
+        const ir::InstrId root =
+            receiver.valid() ? ModuleRoot(ctx, reg.fn, receiver) : ir::InstrId();
         for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
           if (call.is_generate || !call.mode.MayBeEnabled()) continue;
           bool fires = false;
@@ -190,9 +242,21 @@ class UndetachedActivationStoredChecker final : public Checker {
             }
           } else if (call.fn == reg.fn && call.context == reg.context && root.valid()) {
             const ir::Instr& c = f.instr(call.site);
-            fires = !c.operands.empty() && tr::ChainRoot(f, c.operands[0]) == root;
+            fires = !c.operands.empty() && ModuleRoot(ctx, reg.fn, c.operands[0]) == root;
           }
           if (!fires) continue;
+          d.Step(ctx.LocationOf(call.fn, call.site), ctx.DisplayName(call.fn),
+                 "forward pass with grad enabled runs the hook");
+          return;
+        }
+        // Registered by a helper that runs no forward pass itself: its caller's passes fire it
+        // (RegistrationRunsWithoutGrad() judges them the same way).
+        if (i == 0) continue;
+        for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+          if (call.fn != path[i - 1].caller || call.context != path[i - 1].caller_context ||
+              call.is_generate || !call.mode.MayBeEnabled()) {
+            continue;
+          }
           d.Step(ctx.LocationOf(call.fn, call.site), ctx.DisplayName(call.fn),
                  "forward pass with grad enabled runs the hook");
           return;

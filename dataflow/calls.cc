@@ -126,6 +126,23 @@ AbstractValue FunctionProblem::EvalCall(ir::InstrId id, const ir::Instr& instr) 
       result = callee_may_be_model ? out : AbstractValue::Top();
     }
   }
+  // `self.crit(out, y)`, `self.model(x)`: the attribute holds a module of its own (stored in the
+  // object), so calling it runs that module. An attribute that is the receiver itself seen as a
+  // submodule (`model.eval` on a model) is a method, not a stored module. A stored value of
+  // unknown kind but known identity (a parameter nobody binds, kept in `self.model`) is called
+  // like one: a forward pass whose result is unknown.
+  const bool stored_value = is_method && !handled && !receiver.kinds.IsTop() &&
+                            !receiver.kinds.Only(kKindTensor) && !callee.sites.IsTop() &&
+                            !callee.sites.IsBottom() && !(callee.sites == receiver.sites);
+  if (stored_value && callee_may_be_model) {
+    result = ForwardPass(id, callee, /*is_generate=*/false);
+    handled = true;
+  } else if (stored_value && callee.kinds.IsTop() && !receiver.MayBe(kKindModel) &&
+             e_.resolver.QualifiedName(fn_.id, callee_instr).empty()) {
+    ForwardPass(id, callee, /*is_generate=*/false);
+    result = AbstractValue::Top();
+    handled = true;
+  }
   if (is_method && (method == "forward" || method == "generate") &&
       (receiver.kinds.IsTop() || receiver.MayBe(kKindModel))) {
     AbstractValue out = ForwardPass(id, receiver, method == "generate");
@@ -368,7 +385,14 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
   event.hook_mode = hook_mode;
 
   AbstractValue module_arg = module;
-  AbstractValue input = AbstractValue::Top();
+  // The positional inputs the module receives: activations of the same pass (a layer's hidden
+  // states), so they carry its graph like the output does.
+  AbstractValue input = TensorValue(hook_mode);
+  input.grad_prov =
+      e_.Step(mode_prov, fn_.id, id,
+              absl::StrCat("hook registered here sees the module's inputs (grad ",
+                           hook_mode.ToString(), ")"));
+  input.kinds_prov = input.grad_prov;
   AbstractValue output = TensorValue(hook_mode);
   output.device = module.device;
   output.dtype = module.dtype;
@@ -385,8 +409,9 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
   }
   std::vector<AbstractValue> hook_args;
   if (forward) {
-    hook_args = with_kwargs ? std::vector<AbstractValue>{module_arg, input, input, output}
-                            : std::vector<AbstractValue>{module_arg, input, output};
+    hook_args = with_kwargs
+                    ? std::vector<AbstractValue>{module_arg, input, AbstractValue::Top(), output}
+                    : std::vector<AbstractValue>{module_arg, input, output};
   } else if (pre) {
     hook_args = {module_arg, input};
   } else if (method == "register_hook") {

@@ -570,7 +570,14 @@ void Engine::Run() {
       uncalled.push_back(fn.id);
     }
   }
+  // Constructors first: the attributes they set are what the other methods of an instance no
+  // analyzed code creates read.
+  auto constructor = [&](ir::FuncId f) {
+    const ir::Function& function = program.function(f);
+    return function.method_of.valid() && function.name == "__init__";
+  };
   std::stable_sort(uncalled.begin(), uncalled.end(), [&](ir::FuncId a, ir::FuncId b) {
+    if (constructor(a) != constructor(b)) return constructor(a);
     return funcs[a.index()].topdown_rank < funcs[b.index()].topdown_rank;
   });
   for (ir::FuncId fn : uncalled) {
