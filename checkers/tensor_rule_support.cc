@@ -313,6 +313,12 @@ ModelEvidence ModelEvidenceFor(const CheckContext& ctx, ir::FuncId fn, ir::Instr
   ModelEvidence e;
   std::vector<std::pair<ir::FuncId, ir::InstrId>> roots;  // parameters of unknown origin
   if (!v.sites.IsTop()) {
+    // A loss module (`self.criterion`) is not a model, whatever the object holding it is.
+    const auto& ids = v.sites.elements();
+    if (!ids.empty() && std::all_of(ids.begin(), ids.end(),
+                                    [&](SiteId id) { return a.site(id).is_loss_module; })) {
+      return e;
+    }
     for (SiteId id : v.sites.elements()) {
       const Site& site = a.site(id);
       if (site.is_loss_module) continue;

@@ -281,6 +281,24 @@ def train_vae(model, loader, optimizer):
     return {name: total / len(loader) for name, total in stats.items()}
 
 
+def lm_step(model, batch, optimizer):
+    outputs = model(**batch, labels=batch["input_ids"])
+    outputs.loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return {"loss": outputs.loss, "tokens": batch["attention_mask"].sum().item()}
+
+
+# Two calls: the step returns its results in a dict; the caller sums the "loss" entry.
+def train_with_step_dict(model, loader, optimizer):
+    total_loss, total_tokens = 0.0, 0
+    for batch in loader:
+        result = lm_step(model, batch, optimizer)
+        total_loss += result["loss"] * result["tokens"]  # expect: FS402
+        total_tokens += result["tokens"]
+    return total_loss / total_tokens
+
+
 # Near miss of fit_classifier(): the step returns the detached loss.
 class DetachingTrainer:
     def __init__(self, model, optimizer):
@@ -337,3 +355,13 @@ def train_vae_logged(model, loader, optimizer):
         stats["recon"] += recon.item()
         stats["kl"] += kl.item()
     return stats
+
+
+# Near miss of train_with_step_dict(): the same dict, its loss converted before summing.
+def train_with_step_dict_logged(model, loader, optimizer):
+    total_loss, total_tokens = 0.0, 0
+    for batch in loader:
+        result = lm_step(model, batch, optimizer)
+        total_loss += result["loss"].item() * result["tokens"]
+        total_tokens += result["tokens"]
+    return total_loss / total_tokens

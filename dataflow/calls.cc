@@ -131,15 +131,23 @@ AbstractValue FunctionProblem::EvalCall(ir::InstrId id, const ir::Instr& instr) 
   // submodule (`model.eval` on a model) is a method, not a stored module. A stored value of
   // unknown kind but known identity (a parameter nobody binds, kept in `self.model`) is called
   // like one: a forward pass whose result is unknown.
+  // On a model receiver the attribute also reads as the receiver's own submodule: the module
+  // called is what the attribute holds beyond the receiver.
+  AbstractValue stored = callee;
+  stored.sites = SiteSet::Bottom();
+  if (is_method && !callee.sites.IsTop()) {
+    for (SiteId site : callee.sites.elements()) {
+      if (!receiver.sites.Contains(site)) stored.sites = stored.sites.Join(SiteSet::Of(site));
+    }
+  }
   const bool stored_value = is_method && !handled && !receiver.kinds.IsTop() &&
-                            !receiver.kinds.Only(kKindTensor) && !callee.sites.IsTop() &&
-                            !callee.sites.IsBottom() && !(callee.sites == receiver.sites);
+                            !receiver.kinds.Only(kKindTensor) && !stored.sites.IsBottom();
   if (stored_value && callee_may_be_model) {
-    result = ForwardPass(id, callee, /*is_generate=*/false);
+    result = ForwardPass(id, stored, /*is_generate=*/false);
     handled = true;
   } else if (stored_value && callee.kinds.IsTop() && !receiver.MayBe(kKindModel) &&
              e_.resolver.QualifiedName(fn_.id, callee_instr).empty()) {
-    ForwardPass(id, callee, /*is_generate=*/false);
+    ForwardPass(id, stored, /*is_generate=*/false);
     result = AbstractValue::Top();
     handled = true;
   }
