@@ -169,7 +169,7 @@ class UndetachedActivationStoredChecker final : public Checker {
     }
     if (forward_seen) return true;
     for (const dataflow::ContextPath& path : analysis.PathsTo(reg.context, 8)) {
-      if (path.empty()) return false;  // a root registers it: no caller runs the model
+      if (path.empty()) break;
       const dataflow::CallStep& step = path.back();
       for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
         if (call.fn != step.caller || call.context != step.caller_context || call.is_generate) {
@@ -179,7 +179,33 @@ class UndetachedActivationStoredChecker final : public Checker {
         if (call.mode.MayBeEnabled()) return false;
       }
     }
+    if (forward_seen) return true;
+    // Registered by a method (often the constructor) of an object that wraps the model: the
+    // hooks live with the object, and its methods run the forward passes.
+    const ir::ClassId cls = ctx.program().function(OwningFunction(ctx, reg.fn)).method_of;
+    if (!cls.valid()) return false;
+    for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+      if (call.is_generate ||
+          ctx.program().function(OwningFunction(ctx, call.fn)).method_of != cls) {
+        continue;
+      }
+      forward_seen = true;
+      if (call.mode.MayBeEnabled()) return false;
+    }
     return forward_seen;
+  }
+
+  // The function a comprehension or lambda runs as part of (itself otherwise).
+  static ir::FuncId OwningFunction(const CheckContext& ctx, ir::FuncId fn) {
+    for (int guard = 0; guard < 64; ++guard) {
+      const ir::Function& f = ctx.program().function(fn);
+      if ((f.kind != ir::FunctionKind::kComprehension && f.kind != ir::FunctionKind::kLambda) ||
+          !f.parent.valid()) {
+        return fn;
+      }
+      fn = f.parent;
+    }
+    return fn;
   }
 
   // The model a module value was taken from: through attribute and index chains
@@ -249,14 +275,16 @@ class UndetachedActivationStoredChecker final : public Checker {
                  "forward pass with grad enabled runs the hook");
           return;
         }
-        // Registered by a helper that runs no forward pass itself: its caller's passes fire it
-        // (RegistrationRunsWithoutGrad() judges them the same way).
-        if (i == 0) continue;
+        // Registered by a helper that runs no forward pass itself: its caller's passes, or those
+        // of the other methods of its class, fire it (as RegistrationRunsWithoutGrad() judges).
+        const ir::ClassId cls = ctx.program().function(OwningFunction(ctx, reg.fn)).method_of;
         for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
-          if (call.fn != path[i - 1].caller || call.context != path[i - 1].caller_context ||
-              call.is_generate || !call.mode.MayBeEnabled()) {
-            continue;
-          }
+          if (call.is_generate || !call.mode.MayBeEnabled()) continue;
+          const bool in_caller = i > 0 && call.fn == path[i - 1].caller &&
+                                 call.context == path[i - 1].caller_context;
+          const bool in_class =
+              cls.valid() && ctx.program().function(OwningFunction(ctx, call.fn)).method_of == cls;
+          if (!in_caller && !in_class) continue;
           d.Step(ctx.LocationOf(call.fn, call.site), ctx.DisplayName(call.fn),
                  "forward pass with grad enabled runs the hook");
           return;

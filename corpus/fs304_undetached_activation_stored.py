@@ -8,6 +8,7 @@ without no_grad (then FS201 also fires, on the forward call). `.cpu()` does not 
 """
 
 from collections import defaultdict
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -399,3 +400,105 @@ class PreferenceTrainer:
         self.optimizer.zero_grad()
         self.margins.append(margin.mean().item())
         return loss.item()
+
+
+NAMED_OUTPUTS = {}
+
+
+def save_named_output(name, module, inputs, output):
+    NAMED_OUTPUTS[name] = output  # expect: FS304
+
+
+# functools.partial binds the module name; the hooked modules run in a training loop.
+def finetune_saving_named_outputs(model, loader, optimizer, wanted):
+    handles = [
+        module.register_forward_hook(partial(save_named_output, name))
+        for name, module in model.named_modules()
+        if name in wanted
+    ]
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    for handle in handles:
+        handle.remove()
+
+
+EVAL_NAMED_OUTPUTS = {}
+
+
+def save_eval_named_output(name, module, inputs, output):
+    EVAL_NAMED_OUTPUTS[name] = output
+
+
+# Near miss of finetune_saving_named_outputs(): the same partial hook, only run under no_grad.
+def save_named_outputs_eval(model, loader, wanted):
+    handles = [
+        module.register_forward_hook(partial(save_eval_named_output, name))
+        for name, module in model.named_modules()
+        if name in wanted
+    ]
+    with torch.no_grad():
+        for batch in loader:
+            model(**batch)
+    for handle in handles:
+        handle.remove()
+    return EVAL_NAMED_OUTPUTS
+
+
+class ResidualProbe:
+    """Installs pre-hooks in its constructor; only run() executes the model, under no_grad."""
+
+    def __init__(self, model):
+        self.model = model
+        self.residuals = {}
+        self.handles = [
+            layer.register_forward_pre_hook(self._make_pre_hook(index))
+            for index, layer in enumerate(model.model.layers)
+        ]
+
+    def _make_pre_hook(self, index):
+        def pre_hook(module, args):
+            self.residuals[index] = args[0][:, -1]
+
+        return pre_hook
+
+    @torch.no_grad()
+    def run(self, batch):
+        self.model(**batch)
+        return {index: residual.cpu() for index, residual in self.residuals.items()}
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+class TrainingResidualProbe:
+    """The same probe, but its step() trains the model it hooks."""
+
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+        self.residuals = {}
+        self.handles = [
+            layer.register_forward_pre_hook(self._make_pre_hook(index))
+            for index, layer in enumerate(model.model.layers)
+        ]
+
+    def _make_pre_hook(self, index):
+        def pre_hook(module, args):
+            self.residuals[index] = args[0][:, -1]  # expect: FS304
+
+        return pre_hook
+
+    def step(self, batch):
+        loss = self.model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return loss.item()
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()

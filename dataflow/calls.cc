@@ -428,13 +428,28 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
     hook_args = {module_arg, grad, grad};
   }
   std::vector<ContextId> contexts;
+  // functools.partial(hook, name): the arguments bound by the partial come before the hook's.
+  ir::InstrId hook_expr = args.positional.empty() ? ir::InstrId() : args.positional[0].instr;
+  std::vector<AbstractValue> partial_args;
+  if (hook_expr.valid()) {
+    const ir::Instr& a = fn_.instr(hook_expr);
+    if (a.op == ir::Opcode::kCall && a.operands.size() >= 2 &&
+        e_.resolver.QualifiedName(fn_.id, a.operands[0]) == "functools.partial") {
+      hook_expr = a.operands[1];
+      for (size_t i = 2; i < a.operands.size(); ++i) {
+        if (i - 1 < a.arg_names.size() && !a.arg_names[i - 1].empty()) continue;  // keywords
+        partial_args.push_back(Val(a.operands[i]));
+      }
+    }
+  }
   for (ir::FuncId cb : callbacks) {
     const ir::Function& f = e_.program.function(cb);
     std::vector<AbstractValue> bound = hook_args;
+    bound.insert(bound.begin(), partial_args.begin(), partial_args.end());
     if (IsSelfParam(f)) {
       AbstractValue self = AbstractValue::Top();
-      if (!args.positional.empty()) {
-        const ir::Instr& a = fn_.instr(args.positional[0].instr);
+      if (hook_expr.valid()) {
+        const ir::Instr& a = fn_.instr(hook_expr);
         if (a.op == ir::Opcode::kLoadAttr && !a.operands.empty()) self = Val(a.operands[0]);
       }
       bound.insert(bound.begin(), self);
