@@ -15,6 +15,7 @@
 #include "dataflow/analysis.h"
 #include "dataflow/support/def_use.h"
 #include "dataflow/support/value_flow.h"
+#include "ir/passes.h"
 
 namespace flopscope::checkers {
 namespace {
@@ -105,7 +106,23 @@ class UndetachedActivationStoredChecker final : public Checker {
     }
     s.outlives = tr::ContainerOutlivesCall(du, fn.id, container);
     if (!s.outlives) return std::nullopt;
+    // A fresh container handed back to the caller holds only what this call stored (a dict of
+    // loss components, one step's outputs): whatever the caller keeps is the caller's store.
+    // Only a store repeated into it (inside a loop, or by a comprehension) accumulates graphs.
+    if (s.outlives->returned && !StoreRepeats(fn, id, container)) return std::nullopt;
     return s;
+  }
+
+  // `store` runs more than once per container: inside a loop the container was created before.
+  static bool StoreRepeats(const ir::Function& fn, ir::InstrId store, ir::InstrId container) {
+    if (fn.kind == ir::FunctionKind::kComprehension) return true;
+    const ir::LoopId loop = ir::InnermostLoopOfInstr(fn, store);
+    if (!loop.valid()) return false;
+    const ir::InstrId root = tr::ChainRoot(fn, container);
+    const ir::Instr& def = fn.instr(root);
+    // Parameters and phis stand for a container made before the loop (or carried around it).
+    if (def.op == Opcode::kParam || def.op == Opcode::kPhi) return true;
+    return !ir::LoopContains(fn, loop, ir::InnermostLoopOfInstr(fn, root));
   }
 
   static bool IsBuild(Opcode op) {

@@ -100,21 +100,32 @@ class LossAccumulatedAsTensorChecker final : public Checker {
            x.text == y.text;
   }
 
-  // `stats[key] += term`: the sum `sum` of entry `read` is stored back into the same entry of
-  // the same container, and that container keeps it from one step to the next: it outlives the
-  // call, or the statement runs in a loop the container was created before.
+  // `stats[key] += term` (or `stats.get(key, 0) + term`): the sum `sum` of entry `read` is
+  // stored back into the same entry of the same container, and that container keeps it from one
+  // step to the next: it outlives the call, or the statement runs in a loop the container was
+  // created before.
   static bool WrittenBackToEntry(const CheckContext& ctx, const ir::Function& fn, ir::InstrId sum,
                                  ir::InstrId read) {
     const sp::DefUse& du = ctx.def_use();
     const ir::Instr& r = fn.instr(read);
-    if (r.operands.size() != 2) return false;
-    const ir::InstrId container = r.operands[0];
+    ir::InstrId container;
+    ir::InstrId key;
+    if (r.op == Opcode::kLoadSubscript && r.operands.size() == 2) {
+      container = r.operands[0];
+      key = r.operands[1];
+    } else if (r.op == Opcode::kCall && r.operands.size() >= 2 &&
+               du.MethodName({fn.id, read}) == "get" && du.TargetsAt({fn.id, read}).empty()) {
+      // `stats[k] = stats.get(k, 0) + loss`
+      container = du.Receiver({fn.id, read});
+      key = r.operands[1];
+    }
+    if (!container.valid() || !key.valid()) return false;
     bool stored = false;
     for (const sp::Use& use : du.Uses({fn.id, sum})) {
       const ir::Instr& u = fn.instr(use.user);
       stored = stored || (u.op == Opcode::kStoreSubscript && use.operand == 2 &&
                           u.operands.size() == 3 && u.operands[0] == container &&
-                          SameKey(fn, u.operands[1], r.operands[1]));
+                          SameKey(fn, u.operands[1], key));
     }
     if (!stored) return false;
     const ir::LoopId loop = ir::InnermostLoopOfInstr(fn, sum);
@@ -142,7 +153,8 @@ class LossAccumulatedAsTensorChecker final : public Checker {
         if (DependsOn(fn, term, acc)) continue;
         return out;
       }
-      if (a.op == Opcode::kLoadSubscript && WrittenBackToEntry(ctx, fn, id, acc) &&
+      if ((a.op == Opcode::kLoadSubscript || a.op == Opcode::kCall) &&
+          WrittenBackToEntry(ctx, fn, id, acc) &&
           !DependsOn(fn, term, acc)) {
         return out;
       }

@@ -169,6 +169,16 @@ GraphAttachment::Result GraphAttachment::Walk(ir::FuncId fn, ContextId context,
         if (spread || ConstKey(f, instr.operands[i]) != element) continue;
         return Walk(fn, context, instr.operands[i + 1], kWhole(), depth + 1, seen);
       }
+      // Filled in afterwards: `losses = {}; losses["total"] = ce + kl; return losses`.
+      for (const dataflow::support::Use& use : ctx_.def_use().Uses({fn, value})) {
+        const ir::Instr& u = f.instr(use.user);
+        if (u.op != Opcode::kStoreSubscript || use.operand != 0 || u.operands.size() != 3 ||
+            ConstKey(f, u.operands[1]) != element) {
+          continue;
+        }
+        Result r = Walk(fn, context, u.operands[2], kWhole(), depth + 1, seen);
+        if (r.attached) return r;
+      }
       return {};
     }
     case Opcode::kUnaryOp:
