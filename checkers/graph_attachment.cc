@@ -246,21 +246,16 @@ GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId conte
     return {};
   }
 
-  // In-repo callees: what they return in the contexts this call created.
-  const std::vector<ir::FuncId> callees = ctx_.call_graph().CalleesAt(fn, call);
-  if (!callees.empty()) {
-    for (ir::FuncId g : callees) {
-      for (ContextId inner : analysis.ContextsOf(g)) {
-        bool matched = false;
-        for (const dataflow::ContextPath& path : analysis.PathsTo(inner, 8)) {
-          matched = matched || (!path.empty() && path.back().caller == fn &&
-                                path.back().site == call && path.back().caller_context == context);
-        }
-        if (!matched) continue;
-        for (ir::InstrId ret : ctx_.def_use().Returns(g)) {
-          Result r = Walk(g, inner, ret, element, depth + 1, seen);
-          if (r.attached) return r;
-        }
+  // In-repo callees: what they return in the contexts this call created (also methods the
+  // analysis dispatched on the receiver's class where the call graph has no edge).
+  const std::vector<ContextId> inner_contexts = analysis.CalleeContexts(context, call);
+  if (!inner_contexts.empty() || !ctx_.call_graph().CalleesAt(fn, call).empty()) {
+    for (ContextId inner : inner_contexts) {
+      const ir::FuncId g = analysis.context(inner).fn;
+      if (analysis.context(inner).is_hook) continue;
+      for (ir::InstrId ret : ctx_.def_use().Returns(g)) {
+        Result r = Walk(g, inner, ret, element, depth + 1, seen);
+        if (r.attached) return r;
       }
     }
     return {};

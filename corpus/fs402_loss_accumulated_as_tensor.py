@@ -402,3 +402,34 @@ def train_with_components_logged(model, loader, optimizer):
         ce_total += losses["ce"].item()
         logged["z"] = logged.get("z", 0.0) + losses["z"].item()
     return ce_total, logged
+
+
+class CausalLMTrainer:
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+
+    def step(self, batch):
+        outputs = self.model(**batch, labels=batch["input_ids"])
+        outputs.loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return outputs.loss, batch["input_ids"].numel()
+
+
+# Three calls, identified model: run_trainer() receives the trainer as a parameter (the
+# resolver cannot type it; the analysis knows which class its instances are) and sums the loss
+# its step() returns first in a tuple.
+def run_trainer(trainer, loader):
+    total, tokens = 0.0, 0
+    for batch in loader:
+        loss, n = trainer.step(batch)
+        total += loss * n  # expect: FS402
+        tokens += n
+    return total / tokens
+
+
+def finetune_small(loader):
+    model = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-70m")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-5)
+    return run_trainer(CausalLMTrainer(model, optimizer), loader)

@@ -111,6 +111,24 @@ AbstractValue FunctionProblem::EvalCall(ir::InstrId id, const ir::Instr& instr) 
       handled = true;
     }
   }
+  // `trainer.step(b)` on a parameter the resolver could not type: the analysis knows which
+  // in-repo classes the receiver's instances belong to, so their method runs.
+  if (!handled && is_method && !receiver.kinds.IsTop() && !receiver.sites.IsTop() &&
+      info_.edges_at.find(id.value()) == info_.edges_at.end()) {
+    for (SiteId site : receiver.sites.elements()) {
+      const Site& s = e_.sites[static_cast<size_t>(site)];
+      if (s.kind != Site::Kind::kInstance || !s.cls.valid()) continue;
+      const ir::FuncId target = e_.resolver.LookupMethod(s.cls, method);
+      if (!target.valid() || !IsSelfParam(e_.program.function(target))) continue;
+      AbstractValue self = receiver;
+      self.sites = SiteSet::Of(site);
+      e_.funcs[target.index()].dispatched = true;
+      ContextId cid = -1;
+      result = result.Join(CallInRepo(id, target, args, self, &cid));
+      if (cid >= 0) callee_contexts.push_back(cid);
+      handled = true;
+    }
+  }
   if (!callee_contexts.empty() || handled) c_.callees_at[id.value()] = callee_contexts;
 
   // Forward passes are events whether or not the model's class is in the repository.

@@ -582,13 +582,19 @@ void Engine::Run() {
   });
   for (ir::FuncId fn : uncalled) {
     if (budget_exhausted) break;
-    if (!funcs[fn.index()].contexts.empty()) continue;
+    const FuncInfo& info = funcs[fn.index()];
+    if (!info.contexts.empty() && !info.dispatched) continue;
     Analyze(RootContext(fn));
     drain();
   }
   for (const ir::Function& fn : program.functions()) {
     if (budget_exhausted) break;
-    if (!funcs[fn.id.index()].contexts.empty()) continue;
+    const FuncInfo& info = funcs[fn.id.index()];
+    if (!info.contexts.empty() && !info.dispatched) continue;
+    if (std::any_of(info.contexts.begin(), info.contexts.end(),
+                    [&](ContextId c) { return ctx(c).info.is_root; })) {
+      continue;
+    }
     Analyze(RootContext(fn.id));
     drain();
   }
