@@ -570,14 +570,17 @@ void Engine::Run() {
       uncalled.push_back(fn.id);
     }
   }
-  // Constructors first: the attributes they set are what the other methods of an instance no
-  // analyzed code creates read.
-  auto constructor = [&](ir::FuncId f) {
+  // Constructors first, then other functions, then other methods: the attributes an object's
+  // methods read are set by its constructor, run directly (an instance no analyzed code
+  // creates) or by the code that creates the instance. Facts only grow when a context is
+  // re-solved, so a method solved before its attributes exist keeps them unknown.
+  auto rank_of = [&](ir::FuncId f) {
     const ir::Function& function = program.function(f);
-    return function.method_of.valid() && function.name == "__init__";
+    if (!function.method_of.valid()) return 1;
+    return function.name == "__init__" ? 0 : 2;
   };
   std::stable_sort(uncalled.begin(), uncalled.end(), [&](ir::FuncId a, ir::FuncId b) {
-    if (constructor(a) != constructor(b)) return constructor(a);
+    if (rank_of(a) != rank_of(b)) return rank_of(a) < rank_of(b);
     return funcs[a.index()].topdown_rank < funcs[b.index()].topdown_rank;
   });
   for (ir::FuncId fn : uncalled) {
