@@ -83,7 +83,13 @@ class GradEnabledInferenceChecker final : public Checker {
     }
     const dataflow::AbstractValue callee = analysis.ValueIn(event.context, model);
     dataflow::AbstractValue typed = callee;
-    typed.sites = callee.sites.IsTop() ? event.model_sites : callee.sites.Join(event.model_sites);
+    // The event knows which module ran: `self.criterion(...)` on a model object reads as the
+    // object and the loss module it holds, but only the loss module runs.
+    if (!event.model_sites.IsTop() && !event.model_sites.IsBottom()) {
+      typed.sites = event.model_sites;
+    } else {
+      typed.sites = callee.sites.IsTop() ? event.model_sites : callee.sites.Join(event.model_sites);
+    }
     const tr::ModelEvidence evidence =
         tr::ModelEvidenceFor(ctx, event.fn, model, typed, event.site);
     if (evidence.strength == tr::Evidence::kNone) return;

@@ -15,6 +15,7 @@
 #include "dataflow/analysis.h"
 #include "dataflow/support/def_use.h"
 #include "dataflow/support/value_flow.h"
+#include "ir/passes.h"
 
 namespace flopscope::checkers {
 namespace {
@@ -105,7 +106,23 @@ class UndetachedActivationStoredChecker final : public Checker {
     }
     s.outlives = tr::ContainerOutlivesCall(du, fn.id, container);
     if (!s.outlives) return std::nullopt;
+    // A fresh container handed back to the caller holds only what this call stored (a dict of
+    // loss components, one step's outputs): whatever the caller keeps is the caller's store.
+    // Only a store repeated into it (inside a loop, or by a comprehension) accumulates graphs.
+    if (s.outlives->returned && !StoreRepeats(fn, id, container)) return std::nullopt;
     return s;
+  }
+
+  // `store` runs more than once per container: inside a loop the container was created before.
+  static bool StoreRepeats(const ir::Function& fn, ir::InstrId store, ir::InstrId container) {
+    if (fn.kind == ir::FunctionKind::kComprehension) return true;
+    const ir::LoopId loop = ir::InnermostLoopOfInstr(fn, store);
+    if (!loop.valid()) return false;
+    const ir::InstrId root = tr::ChainRoot(fn, container);
+    const ir::Instr& def = fn.instr(root);
+    // Parameters and phis stand for a container made before the loop (or carried around it).
+    if (def.op == Opcode::kParam || def.op == Opcode::kPhi) return true;
+    return !ir::LoopContains(fn, loop, ir::InnermostLoopOfInstr(fn, root));
   }
 
   static bool IsBuild(Opcode op) {
@@ -149,6 +166,8 @@ class UndetachedActivationStoredChecker final : public Checker {
   // could not tell which module the hook sits on (a layer path of a model of unknown origin): the
   // forward passes of the same model in the registering call decide instead. True when there are
   // such passes and all of them run without grad.
+  // When the registering call runs no forward pass of that model (a helper or a method that
+  // only installs hooks), the forward passes of its callers decide.
   static bool RegistrationRunsWithoutGrad(const CheckContext& ctx,
                                           const dataflow::HookRegistration& reg) {
     if (!reg.module_sites.IsTop() && !reg.module_sites.IsBottom()) return false;
@@ -156,30 +175,106 @@ class UndetachedActivationStoredChecker final : public Checker {
     const ir::Function& f = ctx.program().function(reg.fn);
     const ir::InstrId receiver = ctx.def_use().Receiver({reg.fn, reg.site});
     if (!receiver.valid()) return false;
-    const ir::InstrId root = tr::ChainRoot(f, receiver);
+    const ir::InstrId root = ModuleRoot(ctx, reg.fn, receiver);
     bool forward_seen = false;
     for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
       if (call.fn != reg.fn || call.context != reg.context || call.is_generate) continue;
       const ir::Instr& c = f.instr(call.site);
-      if (c.operands.empty() || tr::ChainRoot(f, c.operands[0]) != root) continue;
+      if (c.operands.empty() || ModuleRoot(ctx, reg.fn, c.operands[0]) != root) continue;
+      forward_seen = true;
+      if (call.mode.MayBeEnabled()) return false;
+    }
+    if (forward_seen) return true;
+    for (const dataflow::ContextPath& path : analysis.PathsTo(reg.context, 8)) {
+      if (path.empty()) break;
+      const dataflow::CallStep& step = path.back();
+      for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+        if (call.fn != step.caller || call.context != step.caller_context || call.is_generate) {
+          continue;
+        }
+        forward_seen = true;
+        if (call.mode.MayBeEnabled()) return false;
+      }
+    }
+    if (forward_seen) return true;
+    // Registered by a method (often the constructor) of an object that wraps the model: the
+    // hooks live with the object, and its methods run the forward passes.
+    const ir::ClassId cls = ctx.program().function(OwningFunction(ctx, reg.fn)).method_of;
+    if (!cls.valid()) return false;
+    for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+      if (call.is_generate ||
+          ctx.program().function(OwningFunction(ctx, call.fn)).method_of != cls) {
+        continue;
+      }
       forward_seen = true;
       if (call.mode.MayBeEnabled()) return false;
     }
     return forward_seen;
   }
 
+  // The function a comprehension or lambda runs as part of (itself otherwise).
+  static ir::FuncId OwningFunction(const CheckContext& ctx, ir::FuncId fn) {
+    for (int guard = 0; guard < 64; ++guard) {
+      const ir::Function& f = ctx.program().function(fn);
+      if ((f.kind != ir::FunctionKind::kComprehension && f.kind != ir::FunctionKind::kLambda) ||
+          !f.parent.valid()) {
+        return fn;
+      }
+      fn = f.parent;
+    }
+    return fn;
+  }
+
+  // The model a module value was taken from: through attribute and index chains
+  // (`model.model.layers[3]`) and through iteration over them (`for i, layer in
+  // enumerate(model.model.layers)`, `for name, mod in model.named_modules()`).
+  static ir::InstrId ModuleRoot(const CheckContext& ctx, ir::FuncId fn, ir::InstrId value) {
+    const ir::Function& f = ctx.program().function(fn);
+    for (int guard = 0; guard < 64 && value.valid(); ++guard) {
+      value = tr::ChainRoot(f, value);
+      const ir::Instr& instr = f.instr(value);
+      if ((instr.op == Opcode::kUnpackItem || instr.op == Opcode::kForIter ||
+           instr.op == Opcode::kGetIter) &&
+          !instr.operands.empty()) {
+        value = instr.operands[0];
+        continue;
+      }
+      if (instr.op != Opcode::kCall || instr.operands.empty()) break;
+      const sp::CallSite site{fn, value};
+      const absl::string_view method = ctx.def_use().MethodName(site);
+      const ir::InstrId receiver = ctx.def_use().Receiver(site);
+      if (receiver.valid() && ctx.def_use().TargetsAt(site).empty() &&
+          (method == "modules" || method == "named_modules" || method == "children" ||
+           method == "named_children")) {
+        value = receiver;
+        continue;
+      }
+      const std::string callee = ctx.resolver().QualifiedName(fn, instr.operands[0]);
+      if (instr.operands.size() >= 2 &&
+          (callee == "<builtin>.enumerate" || callee == "<builtin>.reversed" ||
+           callee == "<builtin>.list" || callee == "<builtin>.iter")) {
+        value = instr.operands[1];
+        continue;
+      }
+      break;
+    }
+    return value;
+  }
+
   // For a hook: the grad-enabled forward pass, in the registering call, that runs the hook.
   static void AddFiringForward(const CheckContext& ctx, const dataflow::ContextPath& path,
                                Diagnostic& d) {
     const dataflow::Analysis& analysis = ctx.analysis();
-    for (const dataflow::CallStep& step : path) {
+    for (size_t i = 0; i < path.size(); ++i) {
+      const dataflow::CallStep& step = path[i];
       for (const dataflow::HookRegistration& reg : analysis.hook_registrations()) {
         if (reg.fn != step.caller || reg.site != step.site || reg.context != step.caller_context) {
           continue;
         }
         const ir::Function& f = ctx.program().function(reg.fn);
         const ir::InstrId receiver = ctx.def_use().Receiver({reg.fn, reg.site});
-        const ir::InstrId root = receiver.valid() ? tr::ChainRoot(f, receiver) : ir::InstrId();
+        const ir::InstrId root =
+            receiver.valid() ? ModuleRoot(ctx, reg.fn, receiver) : ir::InstrId();
         for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
           if (call.is_generate || !call.mode.MayBeEnabled()) continue;
           bool fires = false;
@@ -190,9 +285,23 @@ class UndetachedActivationStoredChecker final : public Checker {
             }
           } else if (call.fn == reg.fn && call.context == reg.context && root.valid()) {
             const ir::Instr& c = f.instr(call.site);
-            fires = !c.operands.empty() && tr::ChainRoot(f, c.operands[0]) == root;
+            fires = !c.operands.empty() && ModuleRoot(ctx, reg.fn, c.operands[0]) == root;
           }
           if (!fires) continue;
+          d.Step(ctx.LocationOf(call.fn, call.site), ctx.DisplayName(call.fn),
+                 "forward pass with grad enabled runs the hook");
+          return;
+        }
+        // Registered by a helper that runs no forward pass itself: its caller's passes, or those
+        // of the other methods of its class, fire it (as RegistrationRunsWithoutGrad() judges).
+        const ir::ClassId cls = ctx.program().function(OwningFunction(ctx, reg.fn)).method_of;
+        for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+          if (call.is_generate || !call.mode.MayBeEnabled()) continue;
+          const bool in_caller = i > 0 && call.fn == path[i - 1].caller &&
+                                 call.context == path[i - 1].caller_context;
+          const bool in_class =
+              cls.valid() && ctx.program().function(OwningFunction(ctx, call.fn)).method_of == cls;
+          if (!in_caller && !in_class) continue;
           d.Step(ctx.LocationOf(call.fn, call.site), ctx.DisplayName(call.fn),
                  "forward pass with grad enabled runs the hook");
           return;

@@ -17,6 +17,7 @@
 #include "dataflow/analysis.h"
 #include "dataflow/support/backward_reach.h"
 #include "dataflow/support/def_use.h"
+#include "ir/passes.h"
 
 namespace flopscope::checkers {
 namespace {
@@ -90,6 +91,50 @@ class LossAccumulatedAsTensorChecker final : public Checker {
     return false;
   }
 
+  // Two subscript keys name the same entry: one SSA value, or equal literals.
+  static bool SameKey(const ir::Function& fn, ir::InstrId a, ir::InstrId b) {
+    if (a == b) return true;
+    const ir::Instr& x = fn.instr(a);
+    const ir::Instr& y = fn.instr(b);
+    return x.op == Opcode::kConst && y.op == Opcode::kConst && x.aux == y.aux &&
+           x.text == y.text;
+  }
+
+  // `stats[key] += term` (or `stats.get(key, 0) + term`): the sum `sum` of entry `read` is
+  // stored back into the same entry of the same container, and that container keeps it from one
+  // step to the next: it outlives the call, or the statement runs in a loop the container was
+  // created before.
+  static bool WrittenBackToEntry(const CheckContext& ctx, const ir::Function& fn, ir::InstrId sum,
+                                 ir::InstrId read) {
+    const sp::DefUse& du = ctx.def_use();
+    const ir::Instr& r = fn.instr(read);
+    ir::InstrId container;
+    ir::InstrId key;
+    if (r.op == Opcode::kLoadSubscript && r.operands.size() == 2) {
+      container = r.operands[0];
+      key = r.operands[1];
+    } else if (r.op == Opcode::kCall && r.operands.size() >= 2 &&
+               du.MethodName({fn.id, read}) == "get" && du.TargetsAt({fn.id, read}).empty()) {
+      // `stats[k] = stats.get(k, 0) + loss`
+      container = du.Receiver({fn.id, read});
+      key = r.operands[1];
+    }
+    if (!container.valid() || !key.valid()) return false;
+    bool stored = false;
+    for (const sp::Use& use : du.Uses({fn.id, sum})) {
+      const ir::Instr& u = fn.instr(use.user);
+      stored = stored || (u.op == Opcode::kStoreSubscript && use.operand == 2 &&
+                          u.operands.size() == 3 && u.operands[0] == container &&
+                          SameKey(fn, u.operands[1], key));
+    }
+    if (!stored) return false;
+    const ir::LoopId loop = ir::InnermostLoopOfInstr(fn, sum);
+    if (loop.valid() && !ir::LoopContains(fn, loop, ir::InnermostLoopOfInstr(fn, container))) {
+      return true;
+    }
+    return tr::ContainerOutlivesCall(du, fn.id, container).has_value();
+  }
+
   std::optional<Accumulation> AccumulationAt(const CheckContext& ctx, const ir::Function& fn,
                                              ir::InstrId id) const {
     const sp::DefUse& du = ctx.def_use();
@@ -106,6 +151,11 @@ class LossAccumulatedAsTensorChecker final : public Checker {
       Accumulation out{id, 1 - side, acc, false};
       if (a.op == Opcode::kPhi && FlowsInto(du, fn.id, id, acc)) {
         if (DependsOn(fn, term, acc)) continue;
+        return out;
+      }
+      if ((a.op == Opcode::kLoadSubscript || a.op == Opcode::kCall) &&
+          WrittenBackToEntry(ctx, fn, id, acc) &&
+          !DependsOn(fn, term, acc)) {
         return out;
       }
       if (a.op == Opcode::kLoadAttr || a.op == Opcode::kLoadVar) {

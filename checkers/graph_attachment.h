@@ -15,6 +15,7 @@
 #ifndef FLOPSCOPE_CHECKERS_GRAPH_ATTACHMENT_H_
 #define FLOPSCOPE_CHECKERS_GRAPH_ATTACHMENT_H_
 
+#include <cstdint>
 #include <string>
 #include <tuple>
 
@@ -45,12 +46,19 @@ class GraphAttachment {
 
  private:
   using Key = std::tuple<int32_t, int32_t, int32_t>;  // fn, instr, context
-  Result Walk(ir::FuncId fn, dataflow::ContextId context, ir::InstrId value, int depth,
-              absl::flat_hash_set<Key>& seen) const;
-  Result FromCall(ir::FuncId fn, dataflow::ContextId context, ir::InstrId call, int depth,
-                  absl::flat_hash_set<Key>& seen) const;
-  Result FromParam(ir::FuncId fn, dataflow::ContextId context, ir::InstrId param, int depth,
-                   absl::flat_hash_set<Key>& seen) const;
+  // `element` projects a container: the value asked for is one item of `value`, as
+  // `a, b = f()`, `f()[0]` or `f()["loss"]` read it: "#2" (position; negative from the end) or a
+  // literal dict key; "" asks for `value` itself. The projection follows the container through
+  // phis, parameters and in-repo returns to the literal that built it.
+  using SeenKey = std::tuple<int32_t, int32_t, int32_t, std::string>;  // Key plus element
+  Result Walk(ir::FuncId fn, dataflow::ContextId context, ir::InstrId value,
+              const std::string& element, int depth, absl::flat_hash_set<SeenKey>& seen) const;
+  Result FromCall(ir::FuncId fn, dataflow::ContextId context, ir::InstrId call,
+                  const std::string& element, int depth,
+                  absl::flat_hash_set<SeenKey>& seen) const;
+  Result FromParam(ir::FuncId fn, dataflow::ContextId context, ir::InstrId param,
+                   const std::string& element, int depth,
+                   absl::flat_hash_set<SeenKey>& seen) const;
 
   const CheckContext& ctx_;
   absl::flat_hash_map<Key, const dataflow::ForwardCall*> forwards_;

@@ -197,14 +197,16 @@ std::optional<Outlives> Escapes(const dataflow::support::DefUse& du, ir::FuncId 
             if (op == Opcode::kReturn || op == Opcode::kYield) {
               out = Outlives{absl::StrCat(shown, op == Opcode::kReturn ? " is returned by "
                                                                        : " is yielded by ",
-                                          program.function(frame).name, "()")};
+                                          program.function(frame).name, "()"),
+                             true};
               return true;
             }
           }
         }
         if (s.calls.empty() && !WithinFrame(program, s.node.fn, frame)) {
           out = Outlives{absl::StrCat(shown, " is handed back to the caller of ",
-                                      program.function(frame).name, "()")};
+                                      program.function(frame).name, "()"),
+                         true};
           return true;
         }
         return false;
@@ -275,7 +277,8 @@ std::optional<Outlives> OutlivesImpl(const dataflow::support::DefUse& du, ir::Fu
       if (instr.operands.empty()) return std::nullopt;
       if (auto o = OutlivesImpl(du, fn, instr.operands[0], depth + 1, seen)) {
         return Outlives{absl::StrCat(shown, " is an item of a container that outlives the call (",
-                                     o->why, ")")};
+                                     o->why, ")"),
+                        o->returned};
       }
       return std::nullopt;
     case Opcode::kPhi:
@@ -313,6 +316,12 @@ ModelEvidence ModelEvidenceFor(const CheckContext& ctx, ir::FuncId fn, ir::Instr
   ModelEvidence e;
   std::vector<std::pair<ir::FuncId, ir::InstrId>> roots;  // parameters of unknown origin
   if (!v.sites.IsTop()) {
+    // A loss module (`self.criterion`) is not a model, whatever the object holding it is.
+    const auto& ids = v.sites.elements();
+    if (!ids.empty() && std::all_of(ids.begin(), ids.end(),
+                                    [&](SiteId id) { return a.site(id).is_loss_module; })) {
+      return e;
+    }
     for (SiteId id : v.sites.elements()) {
       const Site& site = a.site(id);
       if (site.is_loss_module) continue;

@@ -93,6 +93,9 @@ bool UsesTorch(const ir::Program& program);
 // is only reduced). Comprehensions belong to the function that runs them.
 struct Outlives {
   std::string why;  // "`cache` is returned", "`MLP_OUTPUTS` is a module global"
+  // It outlives the call only by being returned (or yielded, or handed back) to the caller: it
+  // holds what this one call put in it.
+  bool returned = false;
 };
 std::optional<Outlives> ContainerOutlivesCall(const dataflow::support::DefUse& du,
                                               ir::FuncId fn, ir::InstrId container);

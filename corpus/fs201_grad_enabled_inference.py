@@ -230,6 +230,20 @@ def sample_completions(prompts):
     return tokenizer.batch_decode(model.generate(**encoded, max_new_tokens=20), skip_special_tokens=True)
 
 
+# A Lightning-style module: the head and the loss module it holds run in training_step(), whose
+# returned dict's "loss" the framework backpropagates. Neither call is inference.
+class SentimentHead(torch.nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.head = torch.nn.Linear(hidden_size, 2)
+        self.criterion = torch.nn.CrossEntropyLoss()
+
+    def training_step(self, batch, batch_idx):
+        logits = self.head(batch["features"])
+        loss = self.criterion(logits, batch["labels"])
+        return {"loss": loss, "logits": logits.detach()}
+
+
 # --- judgment calls ----------------------------------------------------------------------------
 
 # Every parameter is frozen and the input needs no grad, so autograd records nothing even though

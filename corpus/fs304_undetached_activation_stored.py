@@ -8,6 +8,7 @@ without no_grad (then FS201 also fires, on the forward call). `.cpu()` does not 
 """
 
 from collections import defaultdict
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -245,3 +246,277 @@ def tl_residual_cache(model, tokens, store):
     for name in cache.keys():
         store[name] = cache[name][:, -1].cpu()
     return store
+
+
+# --- hook factories, tuple-returning helpers ---------------------------------------------------
+
+LAST_TOKEN_STATES = defaultdict(list)
+
+
+def make_last_token_hook(index):
+    def hook(module, inputs, output):
+        LAST_TOKEN_STATES[index].append(output[0][:, -1, :])  # expect: FS304
+
+    return hook
+
+
+# A module-level hook factory, registered on every decoder layer while the model trains.
+def finetune_recording_last_tokens(model, loader, optimizer):
+    handles = []
+    for index, layer in enumerate(model.model.layers):
+        handles.append(layer.register_forward_hook(make_last_token_hook(index)))
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    for handle in handles:
+        handle.remove()
+
+
+EVAL_LAST_TOKEN_STATES = defaultdict(list)
+
+
+def make_eval_last_token_hook(index):
+    def hook(module, inputs, output):
+        EVAL_LAST_TOKEN_STATES[index].append(output[0][:, -1, :])
+
+    return hook
+
+
+# Near miss: the same factory shape, but every forward pass runs under no_grad.
+def record_last_tokens_eval(model, loader):
+    handles = []
+    for index, layer in enumerate(model.model.layers):
+        handles.append(layer.register_forward_hook(make_eval_last_token_hook(index)))
+    with torch.no_grad():
+        for batch in loader:
+            model(**batch)
+    for handle in handles:
+        handle.remove()
+    return EVAL_LAST_TOKEN_STATES
+
+
+class InputCatcher:
+    """Catches the inputs of named submodules; the hook comes from a factory method."""
+
+    def __init__(self, model):
+        self.model = model
+        self.inputs = {}
+        self.handles = []
+
+    def _make_hook(self, name):
+        def hook(module, inputs, output):
+            self.inputs[name] = inputs[0]  # expect: FS304
+
+        return hook
+
+    def attach(self, names):
+        for name, module in self.model.named_modules():
+            if name in names:
+                self.handles.append(module.register_forward_hook(self._make_hook(name)))
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+# Two calls: attach() registers the hooks; this caller's training step fires them.
+def finetune_catching_inputs(model, loader, optimizer, names):
+    catcher = InputCatcher(model)
+    catcher.attach(names)
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    catcher.close()
+    return catcher.inputs
+
+
+class EvalInputCatcher:
+    def __init__(self, model):
+        self.model = model
+        self.inputs = {}
+        self.handles = []
+
+    def _make_hook(self, name):
+        def hook(module, inputs, output):
+            self.inputs[name] = inputs[0]
+
+        return hook
+
+    def attach(self, names):
+        for name, module in self.model.named_modules():
+            if name in names:
+                self.handles.append(module.register_forward_hook(self._make_hook(name)))
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+# Near miss of finetune_catching_inputs(): the hooked model only runs under no_grad.
+def catch_inputs_eval(model, loader, names):
+    catcher = EvalInputCatcher(model)
+    catcher.attach(names)
+    with torch.no_grad():
+        for batch in loader:
+            model(**batch)
+    catcher.close()
+    return catcher.inputs
+
+
+def choice_scores(model, batch):
+    outputs = model(**batch)
+    return outputs.logits[:, -1, 0], outputs.logits[:, -1, 1]
+
+
+class PreferenceTrainer:
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+        self.margins = []
+
+    # Two calls: the forward pass runs in choice_scores(), which returns two logit columns; the
+    # margin computed from them is kept in an attribute list after the step.
+    def train_step(self, batch):
+        chosen, rejected = choice_scores(self.model, batch)
+        margin = chosen - rejected
+        loss = -F.logsigmoid(margin).mean()
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        self.margins.append(margin.mean())  # expect: FS304
+        return loss.item()
+
+    # Near miss: the same margin, stored as a number.
+    def train_step_logged(self, batch):
+        chosen, rejected = choice_scores(self.model, batch)
+        margin = chosen - rejected
+        loss = -F.logsigmoid(margin).mean()
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        self.margins.append(margin.mean().item())
+        return loss.item()
+
+
+NAMED_OUTPUTS = {}
+
+
+def save_named_output(name, module, inputs, output):
+    NAMED_OUTPUTS[name] = output  # expect: FS304
+
+
+# functools.partial binds the module name; the hooked modules run in a training loop.
+def finetune_saving_named_outputs(model, loader, optimizer, wanted):
+    handles = [
+        module.register_forward_hook(partial(save_named_output, name))
+        for name, module in model.named_modules()
+        if name in wanted
+    ]
+    for batch in loader:
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    for handle in handles:
+        handle.remove()
+
+
+EVAL_NAMED_OUTPUTS = {}
+
+
+def save_eval_named_output(name, module, inputs, output):
+    EVAL_NAMED_OUTPUTS[name] = output
+
+
+# Near miss of finetune_saving_named_outputs(): the same partial hook, only run under no_grad.
+def save_named_outputs_eval(model, loader, wanted):
+    handles = [
+        module.register_forward_hook(partial(save_eval_named_output, name))
+        for name, module in model.named_modules()
+        if name in wanted
+    ]
+    with torch.no_grad():
+        for batch in loader:
+            model(**batch)
+    for handle in handles:
+        handle.remove()
+    return EVAL_NAMED_OUTPUTS
+
+
+class ResidualProbe:
+    """Installs pre-hooks in its constructor; only run() executes the model, under no_grad."""
+
+    def __init__(self, model):
+        self.model = model
+        self.residuals = {}
+        self.handles = [
+            layer.register_forward_pre_hook(self._make_pre_hook(index))
+            for index, layer in enumerate(model.model.layers)
+        ]
+
+    def _make_pre_hook(self, index):
+        def pre_hook(module, args):
+            self.residuals[index] = args[0][:, -1]
+
+        return pre_hook
+
+    @torch.no_grad()
+    def run(self, batch):
+        self.model(**batch)
+        return {index: residual.cpu() for index, residual in self.residuals.items()}
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+class TrainingResidualProbe:
+    """The same probe, but its step() trains the model it hooks."""
+
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+        self.residuals = {}
+        self.handles = [
+            layer.register_forward_pre_hook(self._make_pre_hook(index))
+            for index, layer in enumerate(model.model.layers)
+        ]
+
+    def _make_pre_hook(self, index):
+        def pre_hook(module, args):
+            self.residuals[index] = args[0][:, -1]  # expect: FS304
+
+        return pre_hook
+
+    def step(self, batch):
+        loss = self.model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return loss.item()
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+# Near miss: a fresh dict of one step's tensors handed back to the caller, which backpropagates
+# and drops it. Only a store repeated into a container that lives on keeps graphs.
+def forward_with_extras(model, batch):
+    outputs = model(**batch, output_hidden_states=True)
+    extras = {}
+    extras["loss"] = outputs.loss
+    extras["last_hidden"] = outputs.hidden_states[-1]
+    return extras
+
+
+def train_with_extras(model, loader, optimizer):
+    for batch in loader:
+        extras = forward_with_extras(model, batch)
+        (extras["loss"] + 1e-3 * extras["last_hidden"].pow(2).mean()).backward()
+        optimizer.step()
+        optimizer.zero_grad()

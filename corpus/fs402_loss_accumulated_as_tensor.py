@@ -208,3 +208,228 @@ def train_with_history(model, loader, optimizer):
         optimizer.zero_grad()
         history.append(loss)  # expect: FS304
     return history
+
+
+# --- losses returned in tuples, totals kept in dict entries ------------------------------------
+
+class ClassifierTrainer:
+    """A training-step object: step() backpropagates and returns the loss with an accuracy."""
+
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+        self.criterion = torch.nn.CrossEntropyLoss()
+
+    def step(self, batch):
+        inputs, targets = batch
+        logits = self.model(inputs)
+        loss = self.criterion(logits, targets)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        accuracy = (logits.argmax(-1) == targets).float().mean().item()
+        return loss, accuracy
+
+
+# Two calls through a method of a repo object: the loss comes back as the first element of a
+# tuple and is summed; the accuracy next to it is already a Python number.
+def fit_classifier(model, loader, optimizer, epochs):
+    trainer = ClassifierTrainer(model, optimizer)
+    for epoch in range(epochs):
+        epoch_loss, epoch_acc = 0.0, 0.0
+        for batch in loader:
+            batch_loss, batch_acc = trainer.step(batch)
+            epoch_loss += batch_loss  # expect: FS402
+            epoch_acc += batch_acc
+        print(f"epoch {epoch}: loss {epoch_loss / len(loader)} acc {epoch_acc / len(loader)}")
+
+
+def moe_micro_step(model, micro_batch, aux_weight=0.01):
+    outputs = model(**micro_batch)
+    lm_loss = F.cross_entropy(outputs.logits.flatten(0, 1), micro_batch["labels"].flatten())
+    router_loss = outputs.aux_loss
+    return lm_loss + aux_weight * router_loss, lm_loss, router_loss
+
+
+# A helper returns three values: the objective (backpropagated) and its two components. The
+# language-model component is summed for the log while still attached.
+def train_moe(model, loader, optimizer):
+    lm_total, steps = 0.0, 0
+    for micro_batch in loader:
+        objective, lm_loss, router_loss = moe_micro_step(model, micro_batch)
+        objective.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        lm_total += lm_loss  # expect: FS402
+        steps += 1
+    return lm_total / steps
+
+
+# A dict of running totals: the reconstruction term goes in as a tensor (the KL term is fine).
+# The entry is also a tensor stored in a returned dict, which FS304 may report.
+def train_vae(model, loader, optimizer):
+    stats = {"recon": 0.0, "kl": 0.0}
+    for images in loader:
+        reconstruction, mu, logvar = model(images)
+        recon = F.mse_loss(reconstruction, images)
+        kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+        optimizer.zero_grad()
+        (recon + kl).backward()
+        optimizer.step()
+        stats["recon"] += recon  # expect: FS402 allow: FS304
+        stats["kl"] += kl.item()
+    return {name: total / len(loader) for name, total in stats.items()}
+
+
+def lm_step(model, batch, optimizer):
+    outputs = model(**batch, labels=batch["input_ids"])
+    outputs.loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return {"loss": outputs.loss, "tokens": batch["attention_mask"].sum().item()}
+
+
+# Two calls: the step returns its results in a dict; the caller sums the "loss" entry.
+def train_with_step_dict(model, loader, optimizer):
+    total_loss, total_tokens = 0.0, 0
+    for batch in loader:
+        result = lm_step(model, batch, optimizer)
+        total_loss += result["loss"] * result["tokens"]  # expect: FS402
+        total_tokens += result["tokens"]
+    return total_loss / total_tokens
+
+
+# Near miss of fit_classifier(): the step returns the detached loss.
+class DetachingTrainer:
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+        self.criterion = torch.nn.CrossEntropyLoss()
+
+    def step(self, batch):
+        inputs, targets = batch
+        logits = self.model(inputs)
+        loss = self.criterion(logits, targets)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss.detach(), (logits.argmax(-1) == targets).float().mean().item()
+
+
+def fit_classifier_detached(model, loader, optimizer):
+    trainer = DetachingTrainer(model, optimizer)
+    epoch_loss, epoch_acc = 0.0, 0.0
+    for batch in loader:
+        batch_loss, batch_acc = trainer.step(batch)
+        epoch_loss += batch_loss
+        epoch_acc += batch_acc
+    return epoch_loss.item() / len(loader), epoch_acc / len(loader)
+
+
+# Near miss of train_moe(): the components are converted before they are summed, and the summed
+# objective of several micro-batches is what backward() runs on.
+def train_moe_logged(model, loader, optimizer, accumulation=4):
+    lm_total, pending = 0.0, 0.0
+    for index, micro_batch in enumerate(loader):
+        objective, lm_loss, router_loss = moe_micro_step(model, micro_batch)
+        pending = pending + objective / accumulation
+        lm_total += lm_loss.item()
+        if (index + 1) % accumulation == 0:
+            pending.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            pending = 0.0
+    return lm_total
+
+
+# Near miss of train_vae(): every entry receives a Python number.
+def train_vae_logged(model, loader, optimizer):
+    stats = {"recon": 0.0, "kl": 0.0}
+    for images in loader:
+        reconstruction, mu, logvar = model(images)
+        recon = F.mse_loss(reconstruction, images)
+        kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+        optimizer.zero_grad()
+        (recon + kl).backward()
+        optimizer.step()
+        stats["recon"] += recon.item()
+        stats["kl"] += kl.item()
+    return stats
+
+
+# Near miss of train_with_step_dict(): the same dict, its loss converted before summing.
+def train_with_step_dict_logged(model, loader, optimizer):
+    total_loss, total_tokens = 0.0, 0
+    for batch in loader:
+        result = lm_step(model, batch, optimizer)
+        total_loss += result["loss"].item() * result["tokens"]
+        total_tokens += result["tokens"]
+    return total_loss / total_tokens
+
+
+def loss_components(outputs, batch, z_weight=1e-4):
+    losses = {}
+    losses["ce"] = F.cross_entropy(outputs.logits[:, -1], batch["labels"])
+    losses["z"] = outputs.logits.logsumexp(-1).pow(2).mean()
+    losses["total"] = losses["ce"] + z_weight * losses["z"]
+    return losses
+
+
+# The components come back in a dict filled entry by entry; "total" is backpropagated, the
+# cross-entropy entry is summed as a tensor, and the z-loss is accumulated with dict.get().
+# (The dict that loss_components() returns holds one step's tensors only: no FS304 there.)
+def train_with_components(model, loader, optimizer):
+    ce_total, logged = 0.0, {}
+    for batch in loader:
+        losses = loss_components(model(**batch), batch)
+        losses["total"].backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        ce_total += losses["ce"]  # expect: FS402
+        logged["z"] = logged.get("z", 0.0) + losses["z"]  # expect: FS402 allow: FS304
+        logged["steps"] = logged.get("steps", 0) + 1
+    return ce_total, logged
+
+
+# Near miss of train_with_components(): numbers only.
+def train_with_components_logged(model, loader, optimizer):
+    ce_total, logged = 0.0, {}
+    for batch in loader:
+        losses = loss_components(model(**batch), batch)
+        losses["total"].backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        ce_total += losses["ce"].item()
+        logged["z"] = logged.get("z", 0.0) + losses["z"].item()
+    return ce_total, logged
+
+
+class CausalLMTrainer:
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+
+    def step(self, batch):
+        outputs = self.model(**batch, labels=batch["input_ids"])
+        outputs.loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return outputs.loss, batch["input_ids"].numel()
+
+
+# Three calls, identified model: run_trainer() receives the trainer as a parameter (the
+# resolver cannot type it; the analysis knows which class its instances are) and sums the loss
+# its step() returns first in a tuple.
+def run_trainer(trainer, loader):
+    total, tokens = 0.0, 0
+    for batch in loader:
+        loss, n = trainer.step(batch)
+        total += loss * n  # expect: FS402
+        tokens += n
+    return total / tokens
+
+
+def finetune_small(loader):
+    model = AutoModelForCausalLM.from_pretrained("EleutherAI/pythia-70m")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-5)
+    return run_trainer(CausalLMTrainer(model, optimizer), loader)

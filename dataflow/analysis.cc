@@ -41,6 +41,13 @@ std::vector<ContextPath> Analysis::PathsTo(ContextId id, size_t limit) const {
   return engine_->PathsTo(id, limit);
 }
 
+std::vector<ContextId> Analysis::CalleeContexts(ContextId context, ir::InstrId call) const {
+  if (context < 0 || static_cast<size_t>(context) >= engine_->contexts.size()) return {};
+  const internal::ContextData& c = engine_->ctx(context);
+  auto it = c.callees_at.find(call.value());
+  return it == c.callees_at.end() ? std::vector<ContextId>{} : it->second;
+}
+
 AbstractValue Analysis::ValueIn(ContextId context, ir::InstrId value) const {
   if (context < 0 || static_cast<size_t>(context) >= engine_->contexts.size()) {
     return AbstractValue::Top();

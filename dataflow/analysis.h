@@ -198,6 +198,10 @@ class Analysis {
   const ContextInfo& context(ContextId id) const;
   // Call paths into a context, root first, shortest first, at most `limit`, no context repeated.
   std::vector<ContextPath> PathsTo(ContextId id, size_t limit = 8) const;
+  // The contexts a call instruction entered when its function ran in `context`: in-repo
+  // callees (also those dispatched on the receiver's abstract class where the call graph has no
+  // edge) and hook callbacks registered there.
+  std::vector<ContextId> CalleeContexts(ContextId context, ir::InstrId call) const;
 
   // --- Values. `value` is an SSA value (an instruction with a result) of `fn`.
   AbstractValue ValueIn(ContextId context, ir::InstrId value) const;

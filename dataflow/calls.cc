@@ -111,6 +111,24 @@ AbstractValue FunctionProblem::EvalCall(ir::InstrId id, const ir::Instr& instr) 
       handled = true;
     }
   }
+  // `trainer.step(b)` on a parameter the resolver could not type: the analysis knows which
+  // in-repo classes the receiver's instances belong to, so their method runs.
+  if (!handled && is_method && !receiver.kinds.IsTop() && !receiver.sites.IsTop() &&
+      info_.edges_at.find(id.value()) == info_.edges_at.end()) {
+    for (SiteId site : receiver.sites.elements()) {
+      const Site& s = e_.sites[static_cast<size_t>(site)];
+      if (s.kind != Site::Kind::kInstance || !s.cls.valid()) continue;
+      const ir::FuncId target = e_.resolver.LookupMethod(s.cls, method);
+      if (!target.valid() || !IsSelfParam(e_.program.function(target))) continue;
+      AbstractValue self = receiver;
+      self.sites = SiteSet::Of(site);
+      e_.funcs[target.index()].dispatched = true;
+      ContextId cid = -1;
+      result = result.Join(CallInRepo(id, target, args, self, &cid));
+      if (cid >= 0) callee_contexts.push_back(cid);
+      handled = true;
+    }
+  }
   if (!callee_contexts.empty() || handled) c_.callees_at[id.value()] = callee_contexts;
 
   // Forward passes are events whether or not the model's class is in the repository.
@@ -125,6 +143,31 @@ AbstractValue FunctionProblem::EvalCall(ir::InstrId id, const ir::Instr& instr) 
       handled = true;
       result = callee_may_be_model ? out : AbstractValue::Top();
     }
+  }
+  // `self.crit(out, y)`, `self.model(x)`: the attribute holds a module of its own (stored in the
+  // object), so calling it runs that module. An attribute that is the receiver itself seen as a
+  // submodule (`model.eval` on a model) is a method, not a stored module. A stored value of
+  // unknown kind but known identity (a parameter nobody binds, kept in `self.model`) is called
+  // like one: a forward pass whose result is unknown.
+  // On a model receiver the attribute also reads as the receiver's own submodule: the module
+  // called is what the attribute holds beyond the receiver.
+  AbstractValue stored = callee;
+  stored.sites = SiteSet::Bottom();
+  if (is_method && !callee.sites.IsTop()) {
+    for (SiteId site : callee.sites.elements()) {
+      if (!receiver.sites.Contains(site)) stored.sites = stored.sites.Join(SiteSet::Of(site));
+    }
+  }
+  const bool stored_value = is_method && !handled && !receiver.kinds.IsTop() &&
+                            !receiver.kinds.Only(kKindTensor) && !stored.sites.IsBottom();
+  if (stored_value && callee_may_be_model) {
+    result = ForwardPass(id, stored, /*is_generate=*/false);
+    handled = true;
+  } else if (stored_value && callee.kinds.IsTop() && !receiver.MayBe(kKindModel) &&
+             e_.resolver.QualifiedName(fn_.id, callee_instr).empty()) {
+    ForwardPass(id, stored, /*is_generate=*/false);
+    result = AbstractValue::Top();
+    handled = true;
   }
   if (is_method && (method == "forward" || method == "generate") &&
       (receiver.kinds.IsTop() || receiver.MayBe(kKindModel))) {
@@ -368,7 +411,14 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
   event.hook_mode = hook_mode;
 
   AbstractValue module_arg = module;
-  AbstractValue input = AbstractValue::Top();
+  // The positional inputs the module receives: activations of the same pass (a layer's hidden
+  // states), so they carry its graph like the output does.
+  AbstractValue input = TensorValue(hook_mode);
+  input.grad_prov =
+      e_.Step(mode_prov, fn_.id, id,
+              absl::StrCat("hook registered here sees the module's inputs (grad ",
+                           hook_mode.ToString(), ")"));
+  input.kinds_prov = input.grad_prov;
   AbstractValue output = TensorValue(hook_mode);
   output.device = module.device;
   output.dtype = module.dtype;
@@ -385,8 +435,9 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
   }
   std::vector<AbstractValue> hook_args;
   if (forward) {
-    hook_args = with_kwargs ? std::vector<AbstractValue>{module_arg, input, input, output}
-                            : std::vector<AbstractValue>{module_arg, input, output};
+    hook_args = with_kwargs
+                    ? std::vector<AbstractValue>{module_arg, input, AbstractValue::Top(), output}
+                    : std::vector<AbstractValue>{module_arg, input, output};
   } else if (pre) {
     hook_args = {module_arg, input};
   } else if (method == "register_hook") {
@@ -395,13 +446,28 @@ AbstractValue FunctionProblem::RegisterHook(ir::InstrId id, const AbstractValue&
     hook_args = {module_arg, grad, grad};
   }
   std::vector<ContextId> contexts;
+  // functools.partial(hook, name): the arguments bound by the partial come before the hook's.
+  ir::InstrId hook_expr = args.positional.empty() ? ir::InstrId() : args.positional[0].instr;
+  std::vector<AbstractValue> partial_args;
+  if (hook_expr.valid()) {
+    const ir::Instr& a = fn_.instr(hook_expr);
+    if (a.op == ir::Opcode::kCall && a.operands.size() >= 2 &&
+        e_.resolver.QualifiedName(fn_.id, a.operands[0]) == "functools.partial") {
+      hook_expr = a.operands[1];
+      for (size_t i = 2; i < a.operands.size(); ++i) {
+        if (i - 1 < a.arg_names.size() && !a.arg_names[i - 1].empty()) continue;  // keywords
+        partial_args.push_back(Val(a.operands[i]));
+      }
+    }
+  }
   for (ir::FuncId cb : callbacks) {
     const ir::Function& f = e_.program.function(cb);
     std::vector<AbstractValue> bound = hook_args;
+    bound.insert(bound.begin(), partial_args.begin(), partial_args.end());
     if (IsSelfParam(f)) {
       AbstractValue self = AbstractValue::Top();
-      if (!args.positional.empty()) {
-        const ir::Instr& a = fn_.instr(args.positional[0].instr);
+      if (hook_expr.valid()) {
+        const ir::Instr& a = fn_.instr(hook_expr);
         if (a.op == ir::Opcode::kLoadAttr && !a.operands.empty()) self = Val(a.operands[0]);
       }
       bound.insert(bound.begin(), self);

@@ -585,18 +585,34 @@ void Engine::Run() {
       uncalled.push_back(fn.id);
     }
   }
+  // Constructors first, then other functions, then other methods: the attributes an object's
+  // methods read are set by its constructor, run directly (an instance no analyzed code
+  // creates) or by the code that creates the instance. Facts only grow when a context is
+  // re-solved, so a method solved before its attributes exist keeps them unknown.
+  auto rank_of = [&](ir::FuncId f) {
+    const ir::Function& function = program.function(f);
+    if (!function.method_of.valid()) return 1;
+    return function.name == "__init__" ? 0 : 2;
+  };
   std::stable_sort(uncalled.begin(), uncalled.end(), [&](ir::FuncId a, ir::FuncId b) {
+    if (rank_of(a) != rank_of(b)) return rank_of(a) < rank_of(b);
     return funcs[a.index()].topdown_rank < funcs[b.index()].topdown_rank;
   });
   for (ir::FuncId fn : uncalled) {
     if (budget_exhausted) break;
-    if (!funcs[fn.index()].contexts.empty()) continue;
+    const FuncInfo& info = funcs[fn.index()];
+    if (!info.contexts.empty() && !info.dispatched) continue;
     Analyze(RootContext(fn));
     drain();
   }
   for (const ir::Function& fn : program.functions()) {
     if (budget_exhausted) break;
-    if (!funcs[fn.id.index()].contexts.empty()) continue;
+    const FuncInfo& info = funcs[fn.id.index()];
+    if (!info.contexts.empty() && !info.dispatched) continue;
+    if (std::any_of(info.contexts.begin(), info.contexts.end(),
+                    [&](ContextId c) { return ctx(c).info.is_root; })) {
+      continue;
+    }
     Analyze(RootContext(fn.id));
     drain();
   }

@@ -143,6 +143,9 @@ struct FuncInfo {
   ContextId joined = -1;
   int topdown_rank = 0;
   bool analyzed_once = false;
+  // Entered through a method dispatched on a receiver's abstract class, which the call graph
+  // does not know: the function still gets its own root context when nothing calls it.
+  bool dispatched = false;
 };
 
 struct ContextData {

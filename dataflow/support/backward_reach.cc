@@ -162,10 +162,13 @@ std::optional<BackwardReach::Witness> BackwardReach::ReachesBackward(
   const FlowResult result = ExploreFlow(
       du_, {FlowNode::Value(value)}, options, [&](const FlowResult& r, int32_t index) {
         const FlowState& s = r.states[static_cast<size_t>(index)];
-        if (s.node.is_location() || s.node.content) return false;
+        if (s.node.is_location()) return false;
         const ValueRef v = s.node.value_ref();
         for (const Use& use : du_.Uses(v)) {
           const ValueRef user{v.fn, use.user};
+          // Inside a container, only a returned one counts: Lightning backpropagates the
+          // "loss" of the dict a training_step returns.
+          if (s.node.content && du_.instr(user).op != Opcode::kReturn) continue;
           if (!IsBackwardUse(user, use.operand)) continue;
           Witness w;
           w.path = HopsTo(r, index);

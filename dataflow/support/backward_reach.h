@@ -19,7 +19,8 @@
 //   - an argument of a call of a method named `backward` / `manual_backward`
 //     (`accelerator.backward(loss)`, `self.manual_backward(loss)`, `engine.backward(loss)`);
 //   - an argument of `torch.autograd.backward` / `torch.autograd.grad` (also via an alias);
-//   - the return value of a method named `training_step` (Lightning runs backward on it).
+//   - the return value of a method named `training_step` (Lightning runs backward on it), also
+//     inside the dict or tuple it returns (`{"loss": loss, ...}`).
 // A function is part of training when a backward call site (the first three kinds, or an
 // `optimizer.step()`: a `.step()` whose receiver resolves to a `torch.optim` object or is named
 // like an optimizer) is in it or in a function it may call (call graph edges except hook
