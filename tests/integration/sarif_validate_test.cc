@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -214,30 +215,57 @@ TEST_F(CorpusSarifTest, CodeFlowsLeadFromTheReportedLine) {
 
 // For each rule, its corpus case whose fact crosses the most calls: the codeFlow must lead from
 // the reported line through the calls to the line where the fact originates (the load, the
-// root caller that never disables grad, the device move, the forward pass...).
+// root caller that never disables grad, the device move, the forward pass...). Lines are found
+// by a snippet of their text (which must occur once in the file), so edits elsewhere in the
+// corpus do not break the table.
 struct CrossFunctionCase {
   const char* rule;
   const char* file;
-  int line;
+  const char* line_text;
   const char* origin_file;
-  int origin_line;
+  const char* origin_text;
 };
 constexpr CrossFunctionCase kCrossFunctionCases[] = {
-    {"FS101", "corpus/fs101_reload_in_loop.py", 157, "corpus/fs101_reload_in_loop.py", 135},
-    {"FS101", "corpus/probing_study/experiments.py", 86, "corpus/probing_study/models.py", 11},
-    {"FS103", "corpus/fs103_duplicate_model_load_project/experiments.py", 22,
-     "corpus/fs103_duplicate_model_load_project/models.py", 12},
-    {"FS104", "corpus/fs104_model_deepcopy.py", 79, "corpus/fs104_model_deepcopy.py", 100},
-    {"FS105", "corpus/fs105_concurrent_large_models.py", 104,
-     "corpus/fs105_concurrent_large_models.py", 85},
-    {"FS201", "corpus/fs201_grad_enabled_inference.py", 97, "corpus/fs201_grad_enabled_inference.py",
-     115},
-    {"FS301", "corpus/fs301_hook_never_removed.py", 105, "corpus/fs301_hook_never_removed.py", 121},
-    {"FS304", "corpus/probing_study/activations.py", 18, "corpus/probing_study/run.py", 38},
-    {"FS305", "corpus/fs305_cuda_tensor_saved.py", 81, "corpus/fs305_cuda_tensor_saved.py", 98},
-    {"FS401", "corpus/fs401_fp32_model_load.py", 113, "corpus/fs401_fp32_model_load.py", 130},
-    {"FS402", "corpus/probing_study/experiments.py", 31, "corpus/probing_study/run.py", 38},
+    {"FS101", "corpus/fs101_reload_in_loop.py", "table[layer] = run_ablation(layer, tokenizer",
+     "corpus/fs101_reload_in_loop.py", "from_pretrained(\"tiiuae/falcon-7b\""},
+    {"FS101", "corpus/probing_study/experiments.py", "models.load_model(config.STEER_MODEL)",
+     "corpus/probing_study/models.py", "model = AutoModelForCausalLM.from_pretrained(name)"},
+    {"FS103", "corpus/fs103_duplicate_model_load_project/experiments.py",
+     "model = models.load_model()  # expect: FS103",
+     "corpus/fs103_duplicate_model_load_project/models.py",
+     "return AutoModelForCausalLM.from_pretrained(name,"},
+    {"FS104", "corpus/fs104_model_deepcopy.py", "return copy.deepcopy(model)  # expect: FS104",
+     "corpus/fs104_model_deepcopy.py", "from_pretrained(\"Qwen/Qwen2-7B\""},
+    {"FS105", "corpus/fs105_concurrent_large_models.py", "sft = build_sft_model()",
+     "corpus/fs105_concurrent_large_models.py",
+     "def load_checkpoint(name):\n    model = AutoModelForCausalLM.from_pretrained"},
+    {"FS201", "corpus/fs201_grad_enabled_inference.py", "outputs = model(**batch)  # expect: FS201",
+     "corpus/fs201_grad_enabled_inference.py", "return evaluate_all(model, splits)"},
+    {"FS301", "corpus/fs301_hook_never_removed.py",
+     "return block.register_forward_hook(save_output(name))", "corpus/fs301_hook_never_removed.py",
+     "handles = install_probes(model, layers)"},
+    {"FS304", "corpus/probing_study/activations.py",
+     "self.store[layer].append(output[0][:, -1].cpu())", "corpus/probing_study/run.py",
+     "\n    main()"},
+    {"FS305", "corpus/fs305_cuda_tensor_saved.py", "torch.save(obj, tmp_path)",
+     "corpus/fs305_cuda_tensor_saved.py",
+     "def collect_and_export(model, tokenizer, batches, layer, out_dir):\n    model.to(DEVICE)"},
+    {"FS401", "corpus/fs401_fp32_model_load.py", "from_pretrained(name, low_cpu_mem_usage=True)",
+     "corpus/fs401_fp32_model_load.py", "model, tokenizer = build_judge(JUDGE_CHECKPOINT)"},
+    {"FS402", "corpus/probing_study/experiments.py", "running_loss += loss  # expect: FS402",
+     "corpus/probing_study/run.py", "\n    main()"},
 };
+
+// The 1-based line on which the single occurrence of `text` ends (a snippet may span lines to
+// be unique); 0 when it does not occur exactly once.
+int LineOfSnippet(const std::string& file, const std::string& text) {
+  const std::string source = ReadFile(fs::path(FLOPSCOPE_SOURCE_DIR) / file);
+  const size_t at = source.find(text);
+  if (at == std::string::npos || source.find(text, at + 1) != std::string::npos) return 0;
+  const size_t end = at + text.size();
+  return 1 + static_cast<int>(std::count(source.begin(), source.begin() + end, '\n')) -
+         (text.back() == '\n' ? 1 : 0);
+}
 
 TEST_F(CorpusSarifTest, CrossFunctionFindingsExplainTheirPath) {
   absl::StatusOr<driver::json::Value> log = driver::json::Parse(ReadFile(*sarif_));
@@ -248,12 +276,16 @@ TEST_F(CorpusSarifTest, CrossFunctionFindingsExplainTheirPath) {
                           static_cast<int>(physical.Get("region")->Get("startLine")->AsInt()));
   };
   for (const CrossFunctionCase& c : kCrossFunctionCases) {
-    SCOPED_TRACE(absl::StrCat(c.rule, " at ", c.file, ":", c.line));
+    const int line = LineOfSnippet(c.file, c.line_text);
+    const int origin_line = LineOfSnippet(c.origin_file, c.origin_text);
+    SCOPED_TRACE(absl::StrCat(c.rule, " at ", c.file, ":", line, " (", c.line_text, ")"));
+    ASSERT_GT(line, 0) << "snippet not found exactly once";
+    ASSERT_GT(origin_line, 0) << "origin snippet not found exactly once: " << c.origin_text;
     const driver::json::Value* found = nullptr;
     for (const driver::json::Value& result : run.Get("results")->items()) {
       if (result.Get("ruleId")->AsString() != c.rule) continue;
       if (uri_line(*result.Get("locations")->items()[0].Get("physicalLocation")) ==
-          std::make_pair(std::string(c.file), c.line)) {
+          std::make_pair(std::string(c.file), line)) {
         found = &result;
       }
     }
@@ -263,13 +295,13 @@ TEST_F(CorpusSarifTest, CrossFunctionFindingsExplainTheirPath) {
     const auto& steps = flows->items()[0].Get("threadFlows")->items()[0].Get("locations")->items();
     ASSERT_GE(steps.size(), 2u);
     EXPECT_EQ(uri_line(*steps.front().Get("location")->Get("physicalLocation")),
-              std::make_pair(std::string(c.file), c.line));
+              std::make_pair(std::string(c.file), line));
     bool reaches_origin = false;
     for (const driver::json::Value& step : steps) {
       reaches_origin |= uri_line(*step.Get("location")->Get("physicalLocation")) ==
-                        std::make_pair(std::string(c.origin_file), c.origin_line);
+                        std::make_pair(std::string(c.origin_file), origin_line);
     }
-    EXPECT_TRUE(reaches_origin) << "no step at " << c.origin_file << ":" << c.origin_line;
+    EXPECT_TRUE(reaches_origin) << "no step at " << c.origin_file << ":" << origin_line;
   }
 }
 
