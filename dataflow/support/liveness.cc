@@ -415,19 +415,47 @@ bool Liveness::SameCachedCall(ir::FuncId fid, ir::InstrId a, ir::InstrId b) cons
   const std::vector<int32_t> cx = callees(a);
   if (cx.empty() || cx != callees(b)) return false;
   for (size_t i = 1; i < x.operands.size(); ++i) {
-    const ir::InstrId p = x.operands[i];
-    const ir::InstrId q = y.operands[i];
-    if (p == q) continue;
-    const ir::Instr& pi = fn.instr(p);
-    const ir::Instr& qi = fn.instr(q);
-    const bool same_const = pi.op == Opcode::kConst && qi.op == Opcode::kConst &&
-                            pi.aux == qi.aux && pi.text == qi.text;
-    const bool same_global = pi.op == Opcode::kLoadVar && qi.op == Opcode::kLoadVar &&
-                             pi.aux == qi.aux && pi.text == qi.text &&
-                             pi.aux != static_cast<int32_t>(ir::VarScope::kLocal);
-    if (!same_const && !same_global) return false;
+    if (!SameArgument(fn, x.operands[i], y.operands[i], 0)) return false;
   }
   return true;
+}
+
+// Two argument expressions that evaluate to the same value in one run: the same SSA value, the
+// same constant, the same global, or the same attribute of such a value (`args.model` read
+// twice from one namespace). A write to the attribute between the reads is not looked for.
+bool Liveness::SameArgument(const ir::Function& fn, ir::InstrId p, ir::InstrId q, int depth) {
+  if (p == q) return true;
+  const ir::Instr& pi = fn.instr(p);
+  const ir::Instr& qi = fn.instr(q);
+  if (pi.op != qi.op || pi.aux != qi.aux || pi.text != qi.text) return false;
+  switch (pi.op) {
+    case Opcode::kConst:
+      return true;
+    case Opcode::kLoadVar:
+      return pi.aux != static_cast<int32_t>(ir::VarScope::kLocal);
+    case Opcode::kLoadAttr:
+      return depth < 4 && pi.operands.size() == 1 && qi.operands.size() == 1 &&
+             SameArgument(fn, pi.operands[0], qi.operands[0], depth + 1);
+    default:
+      return false;
+  }
+}
+
+bool Liveness::RepeatsEarlierCachedCall(
+    const CallSite& point, const absl::flat_hash_map<ValueRef, ir::FuncId>& cached_by) const {
+  if (!cached_by.contains(ValueRef{point.caller, point.site})) return false;
+  const ir::Function& fn = du_.program().function(point.caller);
+  for (const ir::Block& block : fn.blocks) {
+    for (ir::InstrId other : block.instrs) {
+      if (other == point.site || fn.instr(other).op != Opcode::kCall) continue;
+      if (!cached_by.contains(ValueRef{point.caller, other})) continue;
+      if (RunsBefore(point.caller, other, point.site) &&
+          SameCachedCall(point.caller, other, point.site)) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::vector<Liveness::Overlap> Liveness::FindOverlaps(
@@ -499,6 +527,8 @@ std::vector<Liveness::Overlap> Liveness::FindOverlaps(
                        false});
         continue;
       }
+      // A memoized call that repeats an earlier call's arguments loads nothing new.
+      if (RepeatsEarlierCachedCall(b.point, cached_by)) continue;
       if (std::optional<Holder> h = HeldAt(first, b.point.site)) {
         report(Overlap{first, b.model, b.point, *h, false});
       }

@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 
 #include "dataflow/support/def_use.h"
@@ -105,6 +106,11 @@ class Liveness {
   bool ArgumentsVaryInLoop(ValueRef call) const;
   // Two calls in one function that run the same memoized code with the same arguments.
   bool SameCachedCall(ir::FuncId fn, ir::InstrId a, ir::InstrId b) const;
+  static bool SameArgument(const ir::Function& fn, ir::InstrId p, ir::InstrId q, int depth);
+  // `point` calls a memoized loader with the arguments of a call of it that runs earlier in the
+  // same function: a cache hit.
+  bool RepeatsEarlierCachedCall(const CallSite& point,
+                                const absl::flat_hash_map<ValueRef, ir::FuncId>& cached_by) const;
   // An alias of `value` is returned by its function (so callers' call results are the object).
   bool ReturnedBy(ValueRef value) const;
   // A use of `alias` at or after `point` without passing alias's definition.
