@@ -235,6 +235,44 @@ function golden.serve(q) [kind=function, ssa, line 10]
 )ir");
 }
 
+// Dead code after `while True` in the places later passes treat specially (finally copies, with
+// cleanups, handlers, a definition in the dead else clause, a module and a class body) still
+// converts to SSA, finds its loops and verifies (LowerAndPrint checks every function).
+TEST(IrGolden, WhileTrueDeadCodeVerifies) {
+  const std::string printed = LowerAndPrint({"f", "C"}, R"py(
+def f(q, lock):
+    while True:
+        try:
+            with lock:
+                if q.get():
+                    continue
+                if q.done():
+                    break
+        except KeyError:
+            return 1
+        finally:
+            q.task_done()
+    else:
+        def never():
+            pass
+    while 1:
+        pass
+    q.close()
+
+class C:
+    while "x":
+        attr = 1
+    after = 2
+
+while True:
+    f(1, 2)
+def g():
+    pass
+)py");
+  EXPECT_EQ(Count(printed, "  loop "), 3u);
+  EXPECT_NE(printed.find("(empty)"), std::string::npos);
+}
+
 TEST(IrGolden, WithBlock) {
   const std::string printed = LowerAndPrint({"evaluate"}, R"py(
 def evaluate(model, batch):
