@@ -41,6 +41,11 @@
 //   ("AssertionError") and the except-clause match ("exception matches").
 // - Dead code (after return/raise/break/continue) is still lowered, into blocks without
 //   predecessors; every block ends in exactly one terminator (Unreachable for empty leftovers).
+// - A `while` whose test is a truthy literal (True, a non-zero int, a non-empty string or bytes
+//   literal without interpolations, possibly parenthesized) does not evaluate the test: the
+//   header jumps into the body, so only break/return/raise leave the loop. Its `else:` clause
+//   and, without a break, the code after it are dead code as above (no predecessors). Loop::header
+//   is still the block that `continue` and the end of the body jump back to.
 #include <algorithm>
 #include <string>
 #include <utility>

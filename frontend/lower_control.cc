@@ -5,7 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "frontend/lowerer.h"
 
 namespace flopscope::frontend {
@@ -13,6 +15,20 @@ namespace flopscope::frontend {
 using ir::BlockId;
 using ir::InstrId;
 using ir::Opcode;
+
+namespace {
+
+// `1`, `0x10`, `1_000`, `2j` are truthy; `0`, `0x0`, `0_0`, `0j`, `00` are not.
+bool IsNonZeroIntegerText(absl::string_view text) {
+  if (text.size() > 1 && text[0] == '0' && absl::ascii_isalpha(text[1])) text.remove_prefix(2);
+  for (const char c : text) {
+    if (c == 'j' || c == 'J' || c == 'l' || c == 'L') break;  // complex / Python 2 long suffix
+    if (c != '0' && c != '_' && absl::ascii_isxdigit(c)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void FunctionLowerer::Cond(TSNode expr, BlockId if_true, BlockId if_false) {
   DepthGuard guard(*this);
@@ -144,7 +160,14 @@ void FunctionLowerer::While(TSNode node) {
   const ir::SourceRange range = RangeSpan(node, ts_node_is_null(condition) ? node : condition);
   const ir::LoopId loop = NewLoop(node, range, /*is_while=*/true);
   fn_.loops[loop.index()].header = header;
-  Cond(condition, body, orelse.valid() ? orelse : exit);
+  if (IsTruthyLiteral(condition)) {
+    // A branch on the constant would give the CFG an edge to `exit` that never runs: code after
+    // the loop would look reachable without a `break`, and facts from the header would leak past
+    // it. The else clause is lowered as dead code (no predecessors), like code after `return`.
+    JumpIfOpen(body, condition);
+  } else {
+    Cond(condition, body, orelse.valid() ? orelse : exit);
+  }
 
   SetBlock(body);
   const ir::LoopId outer_loop = loop_;
@@ -165,6 +188,27 @@ void FunctionLowerer::While(TSNode node) {
     JumpIfOpen(exit, alternative);
   }
   SetBlock(exit);
+}
+
+bool FunctionLowerer::IsTruthyLiteral(TSNode expr) const {
+  while (!ts_node_is_null(expr) && ts_node_symbol(expr) == k_.parenthesized_expression) {
+    expr = FirstNamedChild(pool_, expr);
+  }
+  if (ts_node_is_null(expr)) return false;
+  const TSSymbol s = ts_node_symbol(expr);
+  if (s == k_.true_) return true;
+  if (s == k_.integer) return IsNonZeroIntegerText(Text(expr));
+  if (s != k_.string) return false;
+  // Non-empty and not an f-string (an interpolation could be anything, even the empty string).
+  bool has_content = false;
+  for (Children c(pool_, expr); c.NextNamed();) {
+    const TSSymbol part = ts_node_symbol(c.node());
+    if (part == k_.interpolation) return false;
+    if (part == k_.string_content || part == k_.escape_sequence) {
+      has_content = has_content || ts_node_end_byte(c.node()) > ts_node_start_byte(c.node());
+    }
+  }
+  return has_content;
 }
 
 void FunctionLowerer::Return(TSNode node) {

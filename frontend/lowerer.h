@@ -148,6 +148,9 @@ class FunctionLowerer {
   void Unwind(size_t keep, TSNode node);
   void InlineFinally(const Frame& frame, size_t frame_index);
   void Cond(TSNode expr, ir::BlockId if_true, ir::BlockId if_false);
+  // True for a literal whose truth value is fixed and true: True, a non-zero int, a non-empty
+  // string or bytes literal without interpolations (parentheses allowed).
+  bool IsTruthyLiteral(TSNode expr) const;
   ir::LoopId NewLoop(TSNode node, ir::SourceRange range, bool is_while);
 
   // --- lower_expr.cc ---

@@ -1,6 +1,7 @@
 // Grad-state domain on small programs: with-regions, decorators, set_grad_enabled as a statement
 // and as a context manager, the cuts (.detach/.item/.tolist/.numpy; .cpu() is not one),
-// generate(), loss accumulation, and a helper called only under no_grad.
+// generate(), loss accumulation, a helper called only under no_grad, and the mode after a
+// `while True` left by break.
 #include "gtest/gtest.h"
 #include "tests/dataflow/analyze_fixture.h"
 
@@ -74,6 +75,22 @@ def helper(x):
 def only_no_grad_caller(x):
     with torch.no_grad():
         return helper(x)
+
+
+def after_infinite_loop(x, q):
+    while True:
+        torch.set_grad_enabled(False)
+        if q.empty():
+            break
+    return M(x)
+
+
+def after_conditional_loop(x, q):
+    while q:
+        torch.set_grad_enabled(False)
+        if q.empty():
+            break
+    return M(x)
 )py";
 
 class GradStateFlowTest : public ::testing::Test {
@@ -149,6 +166,16 @@ TEST_F(GradStateFlowTest, GenerateDisablesGrad) {
 TEST_F(GradStateFlowTest, HelperCalledOnlyUnderNoGradRunsUnderNoGrad) {
   EXPECT_TRUE(ModeAt("helper", 62).DefinitelyDisabled());
   EXPECT_TRUE(Forward("helper", 62).DefinitelyDetached());
+}
+
+// `while True` is left only through `break`, after set_grad_enabled(False): the forward after it
+// runs without grad. A conditional `while` can also end on its test, before the first iteration
+// switched grad off, so there the mode after the loop stays unknown.
+TEST_F(GradStateFlowTest, ModeAfterWhileTrueComesFromTheBreakOnly) {
+  EXPECT_TRUE(ModeAt("after_infinite_loop", 75).DefinitelyDisabled());
+  EXPECT_TRUE(Forward("after_infinite_loop", 75).DefinitelyDetached());
+  EXPECT_TRUE(ModeAt("after_conditional_loop", 83).MayBeEnabled());
+  EXPECT_TRUE(Forward("after_conditional_loop", 83).MayBeAttached());
 }
 
 }  // namespace

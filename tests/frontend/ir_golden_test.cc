@@ -171,6 +171,108 @@ function golden.find(grid, target) [kind=function, ssa, line 2]
 )ir");
 }
 
+// `while True` enters its body unconditionally: `n` (assigned before the loop, reassigned in it)
+// gets one phi, at the header. The return after the loop is reached only through `break`, so it
+// reads the incremented value directly; a header -> exit edge would have needed a second phi
+// there. The dead code after the inner infinite loop is emptied, and the loops' exits are the
+// break targets only.
+TEST(IrGolden, WhileTrue) {
+  const std::string printed = LowerAndPrint({"count", "serve"}, R"py(
+def count(q):
+    n = 0
+    while True:
+        n += 1
+        if q.get():
+            break
+    return n
+
+def serve(q):
+    while 1:
+        q.handle()
+    q.close()
+)py");
+  EXPECT_EQ(Count(printed, "= phi "), 1u);
+  EXPECT_EQ("\n" + printed, R"ir(
+function golden.count(q) [kind=function, ssa, line 2]
+  parent 
+  definition %0
+  loop 0: while, header bb1, depth 1, parent -, line 4:5
+    blocks [bb1, bb2, bb5] exits [bb4]
+  bb0: (entry)
+    %0 = param 0 "q"                                 ; 2:11
+    %2 = const int "0"                               ; 3:9
+    jump bb1                                         ; 4:5
+  bb1: (preds bb0, bb5) [loop 0]
+    %18 = phi "n" [bb0: %2], [bb5: %8]
+    jump bb2                                         ; 4:11
+  bb2: (preds bb1) [loop 0]
+    %7 = const int "1"                               ; 5:14
+    %8 = inplace_op %18, %7 "+"                      ; 5:9
+    %11 = load_attr %0 "get"                         ; 6:12
+    %12 = call %11()                                 ; 6:12
+    branch %12, bb4, bb5                             ; 6:12
+  bb3: (preds bb4)
+    return %8                                        ; 8:5
+  bb4: (preds bb2)
+    jump bb3                                         ; 7:13
+  bb5: (preds bb2) [loop 0]
+    jump bb1                                         ; 4:5
+function golden.serve(q) [kind=function, ssa, line 10]
+  parent 
+  definition %2
+  loop 0: while, header bb1, depth 1, parent -, line 11:5
+    blocks [bb1, bb2] exits []
+  bb0: (entry)
+    %0 = param 0 "q"                                 ; 10:11
+    jump bb1                                         ; 11:5
+  bb1: (preds bb0, bb2) [loop 0]
+    jump bb2                                         ; 11:11
+  bb2: (preds bb1) [loop 0]
+    %5 = load_attr %0 "handle"                       ; 12:9
+    %6 = call %5()                                   ; 12:9
+    jump bb1                                         ; 11:5
+  bb3: (empty)
+)ir");
+}
+
+// Dead code after `while True` in the places later passes treat specially (finally copies, with
+// cleanups, handlers, a definition in the dead else clause, a module and a class body) still
+// converts to SSA, finds its loops and verifies (LowerAndPrint checks every function).
+TEST(IrGolden, WhileTrueDeadCodeVerifies) {
+  const std::string printed = LowerAndPrint({"f", "C"}, R"py(
+def f(q, lock):
+    while True:
+        try:
+            with lock:
+                if q.get():
+                    continue
+                if q.done():
+                    break
+        except KeyError:
+            return 1
+        finally:
+            q.task_done()
+    else:
+        def never():
+            pass
+    while 1:
+        pass
+    q.close()
+
+class C:
+    while "x":
+        attr = 1
+    after = 2
+
+while True:
+    f(1, 2)
+def g():
+    pass
+)py");
+  EXPECT_EQ(Count(printed, "  loop "), 3u);
+  EXPECT_NE(printed.find("(empty)"), std::string::npos);
+}
+
 TEST(IrGolden, WithBlock) {
   const std::string printed = LowerAndPrint({"evaluate"}, R"py(
 def evaluate(model, batch):

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/ir.h"
@@ -160,6 +161,129 @@ def f(rows, n):
   // Every path from the loop reaches the decrement after it.
   const ir::InstrId decrement = Find(fn, Opcode::kInplaceOp)[0];
   EXPECT_TRUE(Reaches(fn, else_block, BlockOf(fn, decrement)));
+}
+
+// Blocks whose terminator (not an exception edge) targets `to`.
+int JumpsInto(const ir::Function& fn, BlockId to) {
+  int n = 0;
+  for (const ir::Block& block : fn.blocks) {
+    for (BlockId t : Terminator(fn, block.id).targets) n += t == to ? 1 : 0;
+  }
+  return n;
+}
+
+// `while True:` enters the body unconditionally: the header has no edge to the code after the
+// loop, so only `break` gets there.
+TEST(LowerLoops, WhileTrueLeavesOnlyThroughBreak) {
+  const ir::ModuleUnit unit = LowerSource(R"py(
+def f(q):
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        use(item)
+    done()
+)py");
+  const ir::Function& fn = Fn(unit, "f");
+  ASSERT_EQ(fn.loops.size(), 1u);
+  const ir::Loop& loop = fn.loops[0];
+  EXPECT_TRUE(loop.is_while);
+  const ir::Instr& enter = Terminator(fn, loop.header);
+  EXPECT_EQ(enter.op, Opcode::kJump);
+  EXPECT_EQ(enter.targets[0], BlockOf(fn, One(fn, Opcode::kLoadVar, "q")));
+  EXPECT_TRUE(Find(fn, Opcode::kConst, "True").empty());  // the test is not evaluated
+  const BlockId after = BlockOf(fn, One(fn, Opcode::kLoadVar, "done"));
+  EXPECT_TRUE(Reaches(fn, fn.entry, after));
+  EXPECT_EQ(JumpsInto(fn, after), 1);  // the break
+  EXPECT_NE(Terminator(fn, BlockOf(fn, One(fn, Opcode::kLoadVar, "use"))).targets[0], after);
+}
+
+TEST(LowerLoops, WhileTrueWithoutBreakMakesTheRestDead) {
+  for (const char* test : {"True", "1", "(1)", "0x10", "1_000", "'go'", "b'x'", "'\\n'"}) {
+    SCOPED_TRACE(test);
+    const ir::ModuleUnit unit = LowerSource(absl::StrCat(R"py(
+def f(q):
+    while )py", test, R"py(:
+        serve(q)
+        if q:
+            return 1
+    unreachable()
+)py"));
+    const ir::Function& fn = Fn(unit, "f");
+    ASSERT_EQ(fn.loops.size(), 1u);
+    EXPECT_EQ(Terminator(fn, fn.loops[0].header).op, Opcode::kJump);
+    const BlockId dead = BlockOf(fn, One(fn, Opcode::kLoadVar, "unreachable"));
+    ASSERT_TRUE(dead.valid());  // still lowered, like code after `return`
+    EXPECT_FALSE(Reaches(fn, fn.entry, dead));
+    EXPECT_TRUE(Reaches(fn, fn.entry, BlockOf(fn, Find(fn, Opcode::kReturn)[0])));
+  }
+}
+
+TEST(LowerLoops, WhileOnFalsyOrUnknownConstantStillBranches) {
+  for (const char* test : {"False", "0", "0x0", "0_0", "0j", "''", "b''", "f'{q}'", "None",
+                           "-1", "1.5", "q"}) {
+    SCOPED_TRACE(test);
+    const ir::ModuleUnit unit = LowerSource(absl::StrCat(R"py(
+def f(q):
+    while )py", test, R"py(:
+        serve(q)
+    after()
+)py"));
+    const ir::Function& fn = Fn(unit, "f");
+    ASSERT_EQ(fn.loops.size(), 1u);
+    EXPECT_EQ(Terminator(fn, fn.loops[0].header).op, Opcode::kBranch);
+    EXPECT_TRUE(Reaches(fn, fn.entry, BlockOf(fn, One(fn, Opcode::kLoadVar, "after"))));
+  }
+}
+
+// The else clause of `while True` never runs (it only runs when the test turns false); it is
+// lowered as dead code and the code after the loop is reached through `break` only.
+TEST(LowerLoops, WhileTrueElseIsDead) {
+  const ir::ModuleUnit unit = LowerSource(R"py(
+def f(q):
+    while True:
+        if q.get():
+            break
+    else:
+        never()
+    after()
+)py");
+  const ir::Function& fn = Fn(unit, "f");
+  const BlockId never = BlockOf(fn, One(fn, Opcode::kLoadVar, "never"));
+  const BlockId after = BlockOf(fn, One(fn, Opcode::kLoadVar, "after"));
+  ASSERT_TRUE(never.valid());
+  EXPECT_FALSE(Reaches(fn, fn.entry, never));
+  EXPECT_TRUE(Reaches(fn, fn.entry, after));
+  EXPECT_EQ(JumpsInto(fn, never), 0);
+}
+
+// An inner `while 1` left by break continues the outer loop; the outer loop has no break, so
+// only its `return` leaves it and the code after it is dead.
+TEST(LowerLoops, NestedWhileTrue) {
+  const ir::ModuleUnit unit = LowerSource(R"py(
+def f(a, b):
+    while True:
+        while 1:
+            if b():
+                break
+            inner()
+        between()
+        if a():
+            return 1
+    after()
+)py");
+  const ir::Function& fn = Fn(unit, "f");
+  ASSERT_EQ(fn.loops.size(), 2u);
+  const ir::Loop& outer = fn.loops[0];
+  const ir::Loop& inner = fn.loops[1];
+  EXPECT_EQ(inner.parent, outer.id);
+  EXPECT_EQ(Terminator(fn, outer.header).op, Opcode::kJump);
+  EXPECT_EQ(Terminator(fn, inner.header).op, Opcode::kJump);
+  const BlockId between = BlockOf(fn, One(fn, Opcode::kLoadVar, "between"));
+  EXPECT_TRUE(Reaches(fn, fn.entry, between));
+  EXPECT_EQ(JumpsInto(fn, between), 1);  // the inner break
+  EXPECT_TRUE(Reaches(fn, between, outer.header));
+  EXPECT_FALSE(Reaches(fn, fn.entry, BlockOf(fn, One(fn, Opcode::kLoadVar, "after"))));
 }
 
 TEST(LowerBranches, IfElifElseAndAssert) {
