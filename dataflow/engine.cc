@@ -212,11 +212,16 @@ Engine::Engine(const ir::Program& program_in, const ir::Resolver& resolver_in,
       if (auto mode = GradModeOfDecorator(name)) info.decorator_mode = mode;
       if (IsCacheDecorator(name)) info.cache_decorated = true;
     }
+    info.param_instrs.assign(fn.params.size(), ir::InstrId());
     for (const ir::Block& block : fn.blocks) {
       for (ir::InstrId id : block.instrs) {
         const ir::Instr& instr = fn.instr(id);
         if (instr.op == ir::Opcode::kWithEnter && !instr.operands.empty()) {
           info.entered_by_with.insert(instr.operands[0].value());
+        }
+        if (instr.op == ir::Opcode::kParam && instr.aux >= 0 &&
+            static_cast<size_t>(instr.aux) < info.param_instrs.size()) {
+          info.param_instrs[static_cast<size_t>(instr.aux)] = id;
         }
       }
     }

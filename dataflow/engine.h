@@ -137,6 +137,7 @@ struct FuncInfo {
   std::optional<GradMode> decorator_mode;  // @torch.no_grad() etc.
   bool cache_decorated = false;            // @functools.lru_cache / cache
   absl::flat_hash_set<int32_t> entered_by_with;  // values used as a `with` context manager
+  std::vector<ir::InstrId> param_instrs;  // per parameter: its kParam instruction (or invalid)
   absl::flat_hash_map<int32_t, std::vector<ir::CallEdge>> edges_at;
   std::vector<ContextId> contexts;
   absl::flat_hash_map<std::string, ContextId> context_by_key;
