@@ -27,35 +27,35 @@
 namespace flopscope::dataflow::internal {
 namespace {
 
+// A device as DeviceDomain::ToString tells it apart: a cuda index only when it is >= 0.
+int64_t DeviceCode(const DeviceDomain& d) {
+  if (d.IsBottom()) return -3;
+  if (d.IsTop()) return -2;
+  const Device& device = d.device();
+  const int64_t index =
+      device.kind == DeviceKind::kCuda ? std::max<int64_t>(device.index, -1) : -1;
+  return static_cast<int64_t>(device.kind) + 8 * (index + 1);
+}
+
 // The context key of an argument: its facts without provenance. Pseudo-sites of parameters of
 // unanalyzed callers are left out: every such caller would otherwise get a context of its own
 // (each names a different parameter), crowding out the callers whose arguments are known; they
 // share one context instead, where their pseudo-sites are joined.
-void AppendKey(std::string* key, const AbstractValue& v, const std::vector<Site>& sites) {
-  absl::StrAppend(key, v.kinds.bits(), ";");
-  if (v.strings.IsTop()) {
-    absl::StrAppend(key, "S*;");
-  } else {
-    for (const std::string& s : v.strings.values()) absl::StrAppend(key, s.size(), ":", s);
-    absl::StrAppend(key, v.strings.overridable() ? "o" : "", v.strings.partial() ? "p" : "", ";");
-  }
-  if (v.sites.IsTop()) {
-    absl::StrAppend(key, "T");
-  } else {
+ArgKey MakeArgKey(const AbstractValue& v, const std::vector<Site>& sites) {
+  ArgKey key;
+  key.kinds = v.kinds.bits();
+  key.strings_top = v.strings.IsTop();
+  if (!key.strings_top) key.strings = v.strings;
+  key.sites_top = v.sites.IsTop();
+  if (!key.sites_top) {
     for (SiteId s : v.sites.elements()) {
-      if (sites[static_cast<size_t>(s)].kind != Site::Kind::kUnknownParam) {
-        absl::StrAppend(key, s, ",");
-      }
+      if (sites[static_cast<size_t>(s)].kind != Site::Kind::kUnknownParam) key.sites.push_back(s);
     }
   }
-  absl::StrAppend(key, ";", v.device.ToString(), ";", v.dtype.ToString(), ";", v.grad.ToString(),
-                  ";", v.ctx_mode.ToString(), "|");
-}
-
-std::string ContextKey(const GradMode& mode, const std::vector<AbstractValue>& args,
-                       bool is_hook, const std::vector<Site>& sites) {
-  std::string key = absl::StrCat(mode.ToString(), is_hook ? "#hook" : "", "|");
-  for (const AbstractValue& arg : args) AppendKey(&key, arg, sites);
+  key.device = DeviceCode(v.device);
+  key.dtype = v.dtype;
+  key.grad = v.grad;
+  key.ctx_mode = v.ctx_mode;
   return key;
 }
 
@@ -212,11 +212,16 @@ Engine::Engine(const ir::Program& program_in, const ir::Resolver& resolver_in,
       if (auto mode = GradModeOfDecorator(name)) info.decorator_mode = mode;
       if (IsCacheDecorator(name)) info.cache_decorated = true;
     }
+    info.param_instrs.assign(fn.params.size(), ir::InstrId());
     for (const ir::Block& block : fn.blocks) {
       for (ir::InstrId id : block.instrs) {
         const ir::Instr& instr = fn.instr(id);
         if (instr.op == ir::Opcode::kWithEnter && !instr.operands.empty()) {
           info.entered_by_with.insert(instr.operands[0].value());
+        }
+        if (instr.op == ir::Opcode::kParam && instr.aux >= 0 &&
+            static_cast<size_t>(instr.aux) < info.param_instrs.size()) {
+          info.param_instrs[static_cast<size_t>(instr.aux)] = id;
         }
       }
     }
@@ -391,10 +396,13 @@ ContextId Engine::ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractV
   args.resize(f.params.size(), AbstractValue::Bottom());
   std::sort(cell_values.begin(), cell_values.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string key = ContextKey(mode, args, is_hook, sites);
+  ContextKey key;
+  key.mode = mode;
+  key.is_hook = is_hook;
+  key.args.reserve(args.size());
+  for (const AbstractValue& arg : args) key.args.push_back(MakeArgKey(arg, sites));
   for (const auto& [name, value] : cell_values) {
-    absl::StrAppend(&key, "cell:", name, "=");
-    AppendKey(&key, value, sites);
+    key.cells.emplace_back(name, MakeArgKey(value, sites));
   }
 
   auto merge_into = [&](ContextId id) {
@@ -448,7 +456,7 @@ ContextId Engine::ContextFor(ir::FuncId fn, GradMode mode, std::vector<AbstractV
   if (overflow) {
     info.joined = id;
   } else {
-    info.context_by_key.emplace(key, id);
+    info.context_by_key.emplace(std::move(key), id);
   }
   return id;
 }

@@ -131,15 +131,74 @@ struct Cell {
   absl::flat_hash_set<ContextId> readers;
 };
 
+// --- Context keys. -------------------------------------------------------------------------------
+// What distinguishes two contexts of one function: the entry grad mode, hook-ness, and each
+// argument's (and closure variable's) facts without provenance. A structure rather than a
+// printed string: most calls find an existing context, and the key is built for every call.
+// Two keys are equal exactly when their printed forms (AbstractValue::ToString of each
+// component) would be: devices compare by what they print (the index of a non-cuda device, or a
+// negative cuda index, is not shown), and parameter pseudo-sites are left out (see MakeArgKey).
+struct ArgKey {
+  uint32_t kinds = 0;
+  bool strings_top = false;
+  ConstStrings strings = ConstStrings::Bottom();  // compared only when !strings_top
+  bool sites_top = false;
+  std::vector<SiteId> sites;  // without parameter pseudo-sites; empty when sites_top
+  int64_t device = 0;  // DeviceCode()
+  DTypeDomain dtype = DTypeDomain::Bottom();
+  Attachment grad = Attachment::Bottom();
+  GradMode ctx_mode = GradMode::Bottom();
+
+  friend bool operator==(const ArgKey& a, const ArgKey& b) {
+    if (a.kinds != b.kinds || a.strings_top != b.strings_top || a.sites_top != b.sites_top ||
+        a.device != b.device || !(a.dtype == b.dtype) || !(a.grad == b.grad) ||
+        !(a.ctx_mode == b.ctx_mode) || a.sites != b.sites) {
+      return false;
+    }
+    return a.strings_top ||
+           (a.strings.values() == b.strings.values() &&
+            a.strings.overridable() == b.strings.overridable() &&
+            a.strings.partial() == b.strings.partial());
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const ArgKey& k) {
+    h = H::combine(std::move(h), k.kinds, k.strings_top, k.sites_top, k.device,
+                   k.grad.IsBottom(), k.grad.IsTop(),
+                   k.grad.MayBeAttached(), k.ctx_mode.bits(), k.dtype.IsBottom(), k.dtype.IsTop(),
+                   k.dtype.HasValue() ? static_cast<int>(k.dtype.value()) : -1, k.sites);
+    if (!k.strings_top) {
+      h = H::combine(std::move(h), k.strings.values(), k.strings.overridable(),
+                     k.strings.partial());
+    }
+    return h;
+  }
+};
+
+struct ContextKey {
+  GradMode mode = GradMode::Bottom();
+  bool is_hook = false;
+  std::vector<ArgKey> args;
+  std::vector<std::pair<std::string, ArgKey>> cells;  // sorted by name
+
+  friend bool operator==(const ContextKey& a, const ContextKey& b) {
+    return a.mode == b.mode && a.is_hook == b.is_hook && a.args == b.args && a.cells == b.cells;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const ContextKey& k) {
+    return H::combine(std::move(h), k.mode.bits(), k.is_hook, k.args, k.cells);
+  }
+};
+
 // --- Per-function facts computed once. ----------------------------------------------------------
 struct FuncInfo {
   CfgOrder order;
   std::optional<GradMode> decorator_mode;  // @torch.no_grad() etc.
   bool cache_decorated = false;            // @functools.lru_cache / cache
   absl::flat_hash_set<int32_t> entered_by_with;  // values used as a `with` context manager
+  std::vector<ir::InstrId> param_instrs;  // per parameter: its kParam instruction (or invalid)
   absl::flat_hash_map<int32_t, std::vector<ir::CallEdge>> edges_at;
   std::vector<ContextId> contexts;
-  absl::flat_hash_map<std::string, ContextId> context_by_key;
+  absl::flat_hash_map<ContextKey, ContextId> context_by_key;
   ContextId joined = -1;
   int topdown_rank = 0;
   bool analyzed_once = false;

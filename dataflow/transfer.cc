@@ -63,18 +63,8 @@ FunctionProblem::FunctionProblem(Engine& engine, ContextId id)
       id_(id),
       c_(engine.ctx(id)),
       fn_(engine.program.function(engine.ctx(id).info.fn)),
-      info_(engine.funcs[engine.ctx(id).info.fn.index()]) {
-  param_instrs_.assign(fn_.params.size(), ir::InstrId());
-  for (const ir::Block& block : fn_.blocks) {
-    for (ir::InstrId i : block.instrs) {
-      const ir::Instr& instr = fn_.instr(i);
-      if (instr.op == ir::Opcode::kParam && instr.aux >= 0 &&
-          static_cast<size_t>(instr.aux) < param_instrs_.size()) {
-        param_instrs_[static_cast<size_t>(instr.aux)] = i;
-      }
-    }
-  }
-}
+      info_(engine.funcs[engine.ctx(id).info.fn.index()]),
+      param_instrs_(info_.param_instrs) {}
 
 FlowState FunctionProblem::EntryState() { return FlowState::Entry(c_.info.entry_mode); }
 

@@ -126,7 +126,7 @@ class FunctionProblem {
   ContextData& c_;
   const ir::Function& fn_;
   FuncInfo& info_;
-  std::vector<ir::InstrId> param_instrs_;
+  const std::vector<ir::InstrId>& param_instrs_;  // computed once per function (FuncInfo)
   FlowState* state_ = nullptr;
   GradMode mode_ = GradMode::Bottom();
   ir::BlockId block_;
