@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "checkers/registry.h"
+#include "driver/config.h"
 #include "driver/output.h"
 #include "driver/report_text.h"
 #include "ir/passes.h"
@@ -70,11 +71,30 @@ absl::StatusOr<int> RunCheck(const Options& options, std::ostream& out, std::ost
   // Bad --format/--select/--ignore values fail before any file is read.
   const absl::StatusOr<OutputFormat> format = ParseOutputFormat(options.format);
   if (!format.ok()) return format.status();
+  ProjectConfig config;
+  if (!options.no_config) {
+    absl::StatusOr<ProjectConfig> loaded = LoadProjectConfig(options.paths, options.config);
+    if (!loaded.ok()) return loaded.status();
+    config = *std::move(loaded);
+  }
+  // The command line wins over the configuration for `select`; `ignore` lists add up.
+  const std::vector<std::string> select =
+      !options.select.empty() ? options.select : config.select.value_or(options.select);
+  std::vector<std::string> ignore = config.ignore;
+  ignore.insert(ignore.end(), options.ignore.begin(), options.ignore.end());
   const absl::StatusOr<std::vector<const checkers::RuleInfo*>> rules =
-      checkers::Registry::Default().Select(options.select, options.ignore);
-  if (!rules.ok()) return rules.status();
+      checkers::Registry::Default().Select(select, ignore);
+  if (!rules.ok()) {
+    if (config.path.empty()) return rules.status();
+    return absl::Status(rules.status().code(),
+                        absl::StrCat(rules.status().message(), " (settings from ", config.path,
+                                     " and the command line)"));
+  }
 
-  Pipeline pipeline(PipelineOptionsFrom(options));
+  PipelineOptions pipeline_options = PipelineOptionsFrom(options);
+  pipeline_options.discover.exclude = config.exclude;
+  pipeline_options.discover.exclude_base = config.base_dir;
+  Pipeline pipeline(std::move(pipeline_options));
   if (absl::Status status = pipeline.Run(options.paths); !status.ok()) return status;
   const std::vector<ir::Problem> notifications = pipeline.Notifications();
   PrintNotifications(notifications, err);

@@ -1,4 +1,5 @@
 #include "driver/discover.h"
+#include "driver/config.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -182,6 +183,7 @@ class Walker {
 
   void VisitEntry(const std::string& path, const std::string& name,
                   std::vector<std::string>& relative, int depth) {
+    if (IsExcluded(path, options_.exclude, options_.exclude_base)) return;
     const bool is_python = absl::EndsWith(name, ".py");
     struct stat link_st;
     if (::lstat(path.c_str(), &link_st) != 0) {

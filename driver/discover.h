@@ -26,6 +26,10 @@ struct DiscoverOptions {
   std::optional<std::string> root;
   // Deeper directory nesting than this is reported and not entered (guards the recursion).
   int max_depth = 256;
+  // Files and directories the project configuration excludes (driver/config.h): not walked,
+  // not analyzed, not reported.
+  std::vector<std::string> exclude;
+  std::string exclude_base;  // the directory `exclude` patterns are relative to
 };
 
 // One Python file to analyze.

@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   check->add_option("--ignore", options.ignore, "rules not to run (same forms as --select)")
       ->delimiter(',');
+  check->add_option("--config", options.config,
+                    "read [tool.flopscope] from this TOML file instead of the nearest "
+                    "pyproject.toml");
+  check->add_flag("--no-config", options.no_config,
+                  "ignore pyproject.toml: only the command line's settings apply");
   AddCommonOptions(*check, options);
 
   CLI::App* rule = app.add_subcommand("rule", "print a rule's documentation, or list the rules");

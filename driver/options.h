@@ -25,6 +25,8 @@ struct Options {
   std::string output;               // --output FILE; empty = stdout
   std::vector<std::string> select;  // --select: codes, prefixes (FS1), slugs, ALL
   std::vector<std::string> ignore;  // --ignore: same forms
+  std::optional<std::string> config;  // --config: a TOML file with [tool.flopscope]
+  bool no_config = false;             // --no-config: ignore pyproject.toml
 
   // rule
   std::string rule;        // code or slug; empty lists the rules
