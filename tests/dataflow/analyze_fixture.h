@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "dataflow/analysis.h"
+#include "gtest/gtest.h"
 #include "ir/call_graph.h"
 #include "ir/resolve.h"
 #include "tests/integration/testing/load_program.h"
@@ -90,6 +91,22 @@ inline absl::StatusOr<std::unique_ptr<Analyzed>> AnalyzeSources(
     const std::vector<SourceSpec>& sources, const dataflow::AnalysisOptions& options = {}) {
   return Analyze(LoadSources(sources), options);
 }
+
+// Base of a suite whose tests share one analysis of one module (`m.py`), built once: the suite's
+// SetUpTestSuite calls AnalyzeOnce(kSource) and its tests read a_.
+class SharedAnalysisTest : public ::testing::Test {
+ protected:
+  static void AnalyzeOnce(const char* source) {
+    auto analyzed = AnalyzeSources({{"m.py", source}});
+    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
+    a_ = analyzed->release();
+  }
+  static void TearDownTestSuite() {
+    delete a_;
+    a_ = nullptr;
+  }
+  static inline Analyzed* a_ = nullptr;
+};
 
 }  // namespace flopscope::testing
 

@@ -82,20 +82,13 @@ def accumulated_in_loop(total):
     return torch.cat(parts)
 )py";
 
-class DeviceFlowTest : public ::testing::Test {
+class DeviceFlowTest : public testing::SharedAnalysisTest {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
-    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
-    a_ = analyzed->release();
-  }
-  static void TearDownTestSuite() { delete a_; }
+  static void SetUpTestSuite() { AnalyzeOnce(kSource); }
   static DeviceDomain Returned(const std::string& fn, uint32_t line) {
     return a_->Returned("m." + fn, line).device;
   }
-  static testing::Analyzed* a_;
 };
-testing::Analyzed* DeviceFlowTest::a_ = nullptr;
 
 TEST_F(DeviceFlowTest, TensorMoves) {
   EXPECT_EQ(Returned("cuda_tensor", 8), DeviceDomain::Cuda());

@@ -72,20 +72,13 @@ def unknown_kwargs(**kwargs):
     return AutoModelForCausalLM.from_pretrained("x", **kwargs)
 )py";
 
-class DTypeFlowTest : public ::testing::Test {
+class DTypeFlowTest : public testing::SharedAnalysisTest {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
-    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
-    a_ = analyzed->release();
-  }
-  static void TearDownTestSuite() { delete a_; }
+  static void SetUpTestSuite() { AnalyzeOnce(kSource); }
   static DTypeDomain Returned(const std::string& fn, uint32_t line) {
     return a_->Returned("m." + fn, line).dtype;
   }
-  static testing::Analyzed* a_;
 };
-testing::Analyzed* DTypeFlowTest::a_ = nullptr;
 
 DTypeDomain Of(DType t) { return DTypeDomain::Of(t); }
 

@@ -93,14 +93,9 @@ def after_conditional_loop(x, q):
     return M(x)
 )py";
 
-class GradStateFlowTest : public ::testing::Test {
+class GradStateFlowTest : public testing::SharedAnalysisTest {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
-    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
-    a_ = analyzed->release();
-  }
-  static void TearDownTestSuite() { delete a_; }
+  static void SetUpTestSuite() { AnalyzeOnce(kSource); }
   static Attachment Forward(const std::string& fn, uint32_t line) {
     const ir::InstrId call = a_->Call("m." + fn, line, "M");
     EXPECT_TRUE(call.valid()) << fn << ":" << line;
@@ -109,9 +104,7 @@ class GradStateFlowTest : public ::testing::Test {
   static GradMode ModeAt(const std::string& fn, uint32_t line) {
     return a_->analysis->GradModeAt(a_->Fn("m." + fn), a_->On("m." + fn, line, ir::Opcode::kCall));
   }
-  static testing::Analyzed* a_;
 };
-testing::Analyzed* GradStateFlowTest::a_ = nullptr;
 
 TEST_F(GradStateFlowTest, ModesAndForwardOutputs) {
   EXPECT_TRUE(Forward("plain", 8).DefinitelyAttached());

@@ -101,14 +101,9 @@ def wrapped():
     return w.model
 )py";
 
-class ModelIdentityFlowTest : public ::testing::Test {
+class ModelIdentityFlowTest : public testing::SharedAnalysisTest {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
-    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
-    a_ = analyzed->release();
-  }
-  static void TearDownTestSuite() { delete a_; }
+  static void SetUpTestSuite() { AnalyzeOnce(kSource); }
   // The single model site a function's `return` on `line` yields.
   static const Site& ReturnedSite(const std::string& fn, uint32_t line) {
     const AbstractValue v = a_->Returned("m." + fn, line);
@@ -123,9 +118,7 @@ class ModelIdentityFlowTest : public ::testing::Test {
     }
     return nullptr;
   }
-  static testing::Analyzed* a_;
 };
-testing::Analyzed* ModelIdentityFlowTest::a_ = nullptr;
 
 TEST_F(ModelIdentityFlowTest, ArgparseDefaultAndChoicesAreOverridable) {
   const Site& site = ReturnedSite("from_args", 22);

@@ -55,17 +55,10 @@ def evaluate(x):
         model(x)
 )py";
 
-class ObjectCallsTest : public ::testing::Test {
+class ObjectCallsTest : public testing::SharedAnalysisTest {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzed = testing::AnalyzeSources({{"m.py", kSource}});
-    ASSERT_TRUE(analyzed.ok()) << analyzed.status();
-    a_ = analyzed->release();
-  }
-  static void TearDownTestSuite() { delete a_; }
-  static testing::Analyzed* a_;
+  static void SetUpTestSuite() { AnalyzeOnce(kSource); }
 };
-testing::Analyzed* ObjectCallsTest::a_ = nullptr;
 
 TEST_F(ObjectCallsTest, StoredModulesRunWhenCalled) {
   // The loss module held in `self.crit` computes a loss; it is not constructed again.
