@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "checkers/checker.h"
 #include "checkers/model_rule_support.h"
+#include "checkers/tensor_rule_support.h"
 #include "dataflow/analysis.h"
 #include "dataflow/support/call_paths.h"
 #include "dataflow/support/exclusive_branches.h"
@@ -30,6 +31,9 @@ constexpr const char* kWeightSelectors[] = {"revision", "subfolder"};
 struct Occurrence {
   const ModelLoad* load = nullptr;
   std::vector<Frame> frames;
+  // For a checkpoint known only at run time: the one run-time value both loads read
+  // ("`args.model`"); empty for constant checkpoints.
+  std::string runtime_source;
 };
 
 bool SameStep(const Frame& a, const Frame& b) { return a.fn == b.fn && a.site == b.site; }
@@ -56,6 +60,55 @@ std::optional<std::string> CheckpointKey(const CheckContext& ctx, const ModelLoa
     if (call.arg_names[arg] == "**") return std::nullopt;
   }
   return key;
+}
+
+// The operand of a loader call that names the checkpoint: the first positional argument or its
+// keyword.
+std::optional<size_t> CheckpointOperand(const ir::Instr& call) {
+  for (size_t i = 1; i < call.operands.size(); ++i) {
+    const absl::string_view name = i - 1 < call.arg_names.size() ? call.arg_names[i - 1] : "";
+    if (name.empty()) return i;
+    if (name == "pretrained_model_name_or_path" || name == "model_name" || name == "f") return i;
+  }
+  return std::nullopt;
+}
+
+// Where an unknown checkpoint name comes from on one call path, when that is one value for the
+// whole run: an attribute of the namespace argparse returns (`args.model`, one value per run),
+// followed back through the parameters the path binds. nullopt for anything else (a loop
+// variable, a function's result), since two reads of those may differ.
+std::optional<std::pair<std::string, std::string>> RuntimeSource(const CheckContext& ctx,
+                                                                  const ModelLoad& load,
+                                                                  const std::vector<Frame>& frames) {
+  const ir::Function* fn = &ctx.program().function(load.fn);
+  const std::optional<size_t> operand = CheckpointOperand(fn->instr(load.site));
+  if (!operand) return std::nullopt;
+  ir::InstrId value = fn->instr(load.site).operands[*operand];
+  for (size_t level = frames.size() - 1;;) {
+    const ir::Instr& def = fn->instr(value);
+    if (def.op == ir::Opcode::kParam) {
+      if (level == 0) return std::nullopt;
+      const Frame& caller = frames[level - 1];
+      std::optional<ir::InstrId> argument;
+      for (const auto& arg : ctx.def_use().ArgumentsFor(fn->id, def.aux)) {
+        if (arg.site.caller == caller.fn && arg.site.site == caller.site) argument = arg.value;
+      }
+      if (!argument) return std::nullopt;
+      fn = &ctx.program().function(caller.fn);
+      value = *argument;
+      --level;
+      continue;
+    }
+    if (def.op != ir::Opcode::kLoadAttr || def.operands.size() != 1) return std::nullopt;
+    const dataflow::AbstractValue object =
+        ctx.analysis().OperandIn(frames[level].context, value, 0);
+    if (object.sites.IsTop() || !object.sites.IsSingleton()) return std::nullopt;
+    const dataflow::SiteId id = object.sites.elements().front();
+    if (ctx.analysis().site(id).kind != dataflow::Site::Kind::kArgParser) return std::nullopt;
+    const std::string name = tensor_rules::ExprName(*fn, value);
+    return std::make_pair(absl::StrCat("argparse:", id, ".", def.text),
+                          absl::StrCat("`", name.empty() ? def.text : name, "`"));
+  }
 }
 
 dataflow::support::CallPath SupportPath(const std::vector<Frame>& frames) {
@@ -86,10 +139,16 @@ class DuplicateModelLoadChecker final : public Checker {
       const dataflow::Site& site = model_rules::SiteOf(analysis, load);
       if (site.loader == dataflow::LoaderKind::kFromConfig) continue;
       std::optional<std::string> key = CheckpointKey(ctx, load);
-      if (!key) continue;
+      if (!key && !site.checkpoint.IsTop()) continue;
       for (const dataflow::ContextPath& path : analysis.PathsTo(load.context, 8)) {
-        by_key[*key].push_back(
-            Occurrence{&load, model_rules::FramesOf(path, load.fn, load.context, load.site)});
+        Occurrence occurrence{&load, model_rules::FramesOf(path, load.fn, load.context, load.site)};
+        if (key) {
+          by_key[*key].push_back(std::move(occurrence));
+        } else if (auto source = RuntimeSource(ctx, load, occurrence.frames)) {
+          occurrence.runtime_source = source->second;
+          by_key[absl::StrCat(dataflow::LoaderKindName(site.loader), ":", source->first)]
+              .push_back(std::move(occurrence));
+        }
       }
     }
     absl::flat_hash_set<std::pair<int32_t, int32_t>> reported;
@@ -137,7 +196,10 @@ class DuplicateModelLoadChecker final : public Checker {
     const dataflow::Analysis& analysis = ctx.analysis();
     const dataflow::Site& site = model_rules::SiteOf(analysis, *second.load);
     const Frame& at = second.frames[own];
-    const std::string checkpoint = model_rules::CheckpointText(site.checkpoint);
+    const bool runtime = !second.runtime_source.empty();
+    const std::string checkpoint =
+        runtime ? absl::StrCat("the checkpoint named by ", second.runtime_source)
+                : model_rules::CheckpointText(site.checkpoint);
     const bool direct = own + 1 == second.frames.size();
     std::string message =
         direct ? absl::StrCat(checkpoint, " is loaded a second time in the same run")
@@ -161,8 +223,13 @@ class DuplicateModelLoadChecker final : public Checker {
             .Message(std::move(message))
             .Help("load the model once and pass it to the code that needs it, or cache the "
                   "loader with functools.cache")
-            .WithConfidence(overridable ? 0.8 : 0.9,
-                            overridable
+            .WithConfidence(runtime ? 0.7 : overridable ? 0.8 : 0.9,
+                            runtime
+                                ? absl::StrCat("both loads read ", second.runtime_source,
+                                               " (one command-line value per run) on one "
+                                               "execution path; the checkpoint and its size "
+                                               "are known only at run time")
+                            : overridable
                                 ? "both loads read the same default checkpoint (overridable at "
                                   "run time, but one value per run) on one execution path"
                                 : "both loads name the same constant checkpoint on one "

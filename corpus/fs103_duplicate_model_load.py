@@ -122,7 +122,49 @@ def case_methods_share_class_attribute(texts):
     return runner.baseline(texts), runner.probing(texts)
 
 
+# Two calls, a checkpoint known only at run time: `--model` is required, so its value is unknown
+# here, but both helpers load whatever it names, once each, in one run.
+def perplexity_of(args, tokenizer, texts):
+    model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=torch.bfloat16)
+    return perplexity(model, tokenizer, texts)
+
+
+def states_of(args, tokenizer, texts):
+    model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=torch.bfloat16)  # expect: FS103 "args.model"
+    return last_token_states(model, tokenizer, texts, layer=12)
+
+
+def case_runtime_checkpoint(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--judge", required=True)
+    parser.add_argument("--text", action="append", default=[])
+    args = parser.parse_args(argv)
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    ppl = perplexity_of(args, tokenizer, args.text)
+    states = states_of(args, tokenizer, args.text)
+    return ppl, states, judge_of(args, args.text)
+
+
 # --- near-miss negatives -----------------------------------------------------------------------
+
+# Two different run-time options, each loaded once: --judge is not --model.
+def judge_of(args, texts):
+    judge = AutoModelForCausalLM.from_pretrained(args.judge, torch_dtype=torch.bfloat16)
+    return perplexity(judge, AutoTokenizer.from_pretrained(args.judge), texts)
+
+
+# A list option: each iteration loads a different checkpoint.
+def case_runtime_sweep(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", nargs="+", required=True)
+    args = parser.parse_args(argv)
+    scores = {}
+    for name in args.models:
+        model = AutoModelForCausalLM.from_pretrained(name, torch_dtype=torch.bfloat16)
+        scores[name] = perplexity(model, AutoTokenizer.from_pretrained(name), ["a b c"])
+        del model
+    return scores
 
 @functools.lru_cache(maxsize=None)
 def cached_model(name):
