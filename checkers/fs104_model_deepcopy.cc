@@ -131,6 +131,7 @@ class ModelDeepcopyChecker final : public Checker {
             .WithConfidence(copied.score, copied.evidence)
             .LogicalLocation(ctx.QualifiedName(fn));
     AddOriginSteps(ctx, fn, site, copied, diagnostic);
+    tensor_rules::DedupeSteps(diagnostic);
     if (copied.site != nullptr && copied.site->fn.valid() && copied.site->instr.valid()) {
       diagnostic.Related(ctx.LocationOf(copied.site->fn, copied.site->instr),
                          "the copied model is created here");
