@@ -77,9 +77,8 @@ std::optional<size_t> CheckpointOperand(const ir::Instr& call) {
 // whole run: an attribute of the namespace argparse returns (`args.model`, one value per run),
 // followed back through the parameters the path binds. nullopt for anything else (a loop
 // variable, a function's result), since two reads of those may differ.
-std::optional<std::pair<std::string, std::string>> RuntimeSource(const CheckContext& ctx,
-                                                                  const ModelLoad& load,
-                                                                  const std::vector<Frame>& frames) {
+std::optional<std::pair<std::string, std::string>> RuntimeSource(
+    const CheckContext& ctx, const ModelLoad& load, const std::vector<Frame>& frames) {
   const ir::Function* fn = &ctx.program().function(load.fn);
   const std::optional<size_t> operand = CheckpointOperand(fn->instr(load.site));
   if (!operand) return std::nullopt;

@@ -20,11 +20,6 @@ using ir::Opcode;
 
 constexpr int kMaxDepth = 14;
 
-template <size_t N>
-bool In(const absl::string_view (&table)[N], absl::string_view s) {
-  return std::find(std::begin(table), std::end(table), s) != std::end(table);
-}
-
 // Attributes whose value carries no graph of the object.
 constexpr absl::string_view kCutAttributes[] = {"grad",  "data",    "shape",   "ndim",
                                                 "dtype", "device",  "is_cuda", "is_leaf",
@@ -85,11 +80,8 @@ const std::string& kWhole() {
 
 }  // namespace
 
-GraphAttachment::GraphAttachment(const CheckContext& ctx) : ctx_(ctx) {
-  for (const dataflow::ForwardCall& call : ctx.analysis().forward_calls()) {
-    forwards_[{call.fn.value(), call.site.value(), call.context}] = &call;
-  }
-}
+GraphAttachment::GraphAttachment(const CheckContext& ctx)
+    : ctx_(ctx), forwards_(ctx.analysis()) {}
 
 GraphAttachment::Result GraphAttachment::Of(ir::FuncId fn, ContextId context,
                                             ir::InstrId value) const {
@@ -98,7 +90,8 @@ GraphAttachment::Result GraphAttachment::Of(ir::FuncId fn, ContextId context,
 }
 
 GraphAttachment::Result GraphAttachment::Walk(ir::FuncId fn, ContextId context,
-                                              ir::InstrId value, const std::string& element, int depth,
+                                              ir::InstrId value, const std::string& element,
+                                              int depth,
                                               absl::flat_hash_set<SeenKey>& seen) const {
   if (depth > kMaxDepth || !value.valid() ||
       !seen.insert(SeenKey{fn.value(), value.value(), context, element}).second) {
@@ -125,7 +118,7 @@ GraphAttachment::Result GraphAttachment::Walk(ir::FuncId fn, ContextId context,
     case Opcode::kCall:
       return FromCall(fn, context, value, element, depth, seen);
     case Opcode::kLoadAttr: {
-      if (instr.operands.empty() || In(kCutAttributes, instr.text)) return {};
+      if (instr.operands.empty() || OneOfNames(kCutAttributes, instr.text)) return {};
       Result r = Walk(fn, context, instr.operands[0], kWhole(), depth + 1, seen);
       if (r.attached && instr.text == "loss") r.is_loss = true;
       return r;
@@ -205,7 +198,8 @@ GraphAttachment::Result GraphAttachment::Walk(ir::FuncId fn, ContextId context,
 }
 
 GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId context,
-                                                  ir::InstrId call, const std::string& element, int depth,
+                                                  ir::InstrId call, const std::string& element,
+                                                  int depth,
                                                   absl::flat_hash_set<SeenKey>& seen) const {
   const dataflow::Analysis& analysis = ctx_.analysis();
   const ir::Function& f = ctx_.program().function(fn);
@@ -213,8 +207,8 @@ GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId conte
   if (instr.operands.empty()) return {};
 
   // A forward pass the analysis saw, whose result it left unknown (model of unknown origin).
-  if (auto it = forwards_.find(Key{fn.value(), call.value(), context}); it != forwards_.end()) {
-    const dataflow::ForwardCall& event = *it->second;
+  if (const dataflow::ForwardCall* forward = forwards_.Find(fn, call, context)) {
+    const dataflow::ForwardCall& event = *forward;
     if (event.is_generate || !event.mode.MayBeEnabled()) return {};
     ir::InstrId model = instr.operands[0];
     const ir::Instr& callee = f.instr(model);
@@ -265,10 +259,10 @@ GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId conte
   const ir::Instr& callee = f.instr(instr.operands[0]);
   if (qualified.empty() && callee.op == Opcode::kLoadAttr && !callee.operands.empty()) {
     // A method of a value: tensor methods keep the graph unless they yield Python data.
-    if (In(kCutMethods, callee.text)) return {};
+    if (OneOfNames(kCutMethods, callee.text)) return {};
     return Walk(fn, context, callee.operands[0], kWhole(), depth + 1, seen);
   }
-  if (qualified.empty() || In(kCutFunctions, qualified)) return {};
+  if (qualified.empty() || OneOfNames(kCutFunctions, qualified)) return {};
   // An external function of tensors (a loss, torch.cat of tensors, arithmetic helpers).
   for (size_t i = 1; i < instr.operands.size(); ++i) {
     Result r = Walk(fn, context, instr.operands[i], kWhole(), depth + 1, seen);
@@ -280,7 +274,8 @@ GraphAttachment::Result GraphAttachment::FromCall(ir::FuncId fn, ContextId conte
 }
 
 GraphAttachment::Result GraphAttachment::FromParam(ir::FuncId fn, ContextId context,
-                                                   ir::InstrId param, const std::string& element, int depth,
+                                                   ir::InstrId param, const std::string& element,
+                                                   int depth,
                                                    absl::flat_hash_set<SeenKey>& seen) const {
   const dataflow::Analysis& analysis = ctx_.analysis();
   const dataflow::support::DefUse& du = ctx_.def_use();

@@ -72,14 +72,16 @@ std::string CheckpointText(const dataflow::ConstStrings& checkpoint) {
 void AddCheckpointOrigin(const CheckContext& ctx, const dataflow::Site& site,
                          Diagnostic& diagnostic) {
   if (site.checkpoint_prov == dataflow::kNoProv) return;
-  const std::vector<const dataflow::ProvStep*> chain = ctx.analysis().Provenance(site.checkpoint_prov);
+  const std::vector<const dataflow::ProvStep*> chain =
+      ctx.analysis().Provenance(site.checkpoint_prov);
   if (chain.empty()) return;
   const dataflow::ProvStep& origin = *chain.back();  // the oldest step: where the name was set
   if (!origin.fn.valid() || !origin.instr.valid()) return;
   if (origin.fn == site.fn && origin.instr == site.instr) return;
   const ir::Function& fn = ctx.program().function(origin.fn);
   if (origin.instr.index() >= fn.instrs.size()) return;
-  if (origin.fn == site.fn && fn.instr(origin.instr).range.line == fn.instr(site.instr).range.line) {
+  if (origin.fn == site.fn &&
+      fn.instr(origin.instr).range.line == fn.instr(site.instr).range.line) {
     return;  // a literal argument of the load itself
   }
   // The newest step on the origin's line says what the line does with the name ("assigned to

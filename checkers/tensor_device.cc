@@ -16,11 +16,6 @@ using ir::Opcode;
 
 constexpr int kMaxDepth = 16;
 
-template <size_t N>
-bool In(const absl::string_view (&table)[N], absl::string_view s) {
-  return std::find(std::begin(table), std::end(table), s) != std::end(table);
-}
-
 // Results that live on the CPU (or are not tensors) whatever the receiver's device.
 constexpr absl::string_view kToCpu[] = {"cpu", "numpy", "tolist", "item"};
 // Attributes that are not the tensor's data.
@@ -42,11 +37,7 @@ std::optional<std::string> ConstKey(const ir::Function& fn, ir::InstrId key) {
 
 }  // namespace
 
-TensorDevice::TensorDevice(const CheckContext& ctx) : ctx_(ctx) {
-  for (const dataflow::ForwardCall& call : ctx.analysis().forward_calls()) {
-    forwards_[{call.fn.value(), call.site.value(), call.context}] = &call;
-  }
-}
+TensorDevice::TensorDevice(const CheckContext& ctx) : ctx_(ctx), forwards_(ctx.analysis()) {}
 
 TensorDevice::Result TensorDevice::Of(ir::FuncId fn, ContextId context, ir::InstrId value) const {
   absl::flat_hash_set<Key> seen;
@@ -74,7 +65,7 @@ TensorDevice::Result TensorDevice::Walk(ir::FuncId fn, ContextId context, ir::In
     case Opcode::kCall:
       return FromCall(fn, context, value, depth, stack, seen);
     case Opcode::kLoadAttr:
-      if (instr.operands.empty() || In(kNotData, instr.text)) return {};
+      if (instr.operands.empty() || OneOfNames(kNotData, instr.text)) return {};
       return next(instr.operands[0]);
     case Opcode::kLoadSubscript: {
       if (instr.operands.empty()) return {};
@@ -138,8 +129,8 @@ TensorDevice::Result TensorDevice::FromCall(ir::FuncId fn, ContextId context, ir
   const bool method = callee.op == Opcode::kLoadAttr && !callee.operands.empty();
 
   // A forward pass: the output is on the model's device as the call sees it.
-  if (auto it = forwards_.find(Key{fn.value(), call.value(), context}); it != forwards_.end()) {
-    if (it->second->is_generate) return {};
+  if (const dataflow::ForwardCall* forward = forwards_.Find(fn, call, context)) {
+    if (forward->is_generate) return {};
     const bool via_forward = method && callee.text == "forward";
     const AbstractValue model = via_forward
                                     ? analysis.OperandIn(context, instr.operands[0], 0)
@@ -173,12 +164,14 @@ TensorDevice::Result TensorDevice::FromCall(ir::FuncId fn, ContextId context, ir
 
   const std::string qualified = ctx_.resolver().QualifiedName(fn, instr.operands[0]);
   if (qualified.empty() && method) {
-    if (In(kToCpu, callee.text)) return Result{DeviceDomain::Cpu(), dataflow::kNoProv, true};
+    if (OneOfNames(kToCpu, callee.text)) {
+      return Result{DeviceDomain::Cpu(), dataflow::kNoProv, true};
+    }
     if (callee.text == "cuda") return Result{DeviceDomain::Cuda(), dataflow::kNoProv, true};
     if (callee.text == "to") return {};  // the analysis read its argument already
     return Walk(fn, context, callee.operands[0], depth + 1, stack, seen);
   }
-  if (qualified.empty() || In(kPythonData, qualified)) return {};
+  if (qualified.empty() || OneOfNames(kPythonData, qualified)) return {};
   // An external tensor function (torch.stack, torch.cat, F.normalize): its inputs' device.
   for (size_t i = 1; i < instr.operands.size(); ++i) {
     Result r = Walk(fn, context, instr.operands[i], depth + 1, stack, seen);

@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "checkers/check_context.h"
+#include "checkers/tensor_rule_support.h"
 #include "dataflow/analysis.h"
 #include "ir/ir.h"
 
@@ -57,7 +58,7 @@ class TensorDevice {
                   absl::flat_hash_set<Key>& seen) const;
 
   const CheckContext& ctx_;
-  absl::flat_hash_map<Key, const dataflow::ForwardCall*> forwards_;
+  ForwardIndex forwards_;
 };
 
 }  // namespace flopscope::checkers::tensor_rules

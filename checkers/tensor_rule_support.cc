@@ -519,4 +519,16 @@ std::optional<Outlives> ContainerOutlivesCall(const dataflow::support::DefUse& d
   return OutlivesImpl(du, fn, container, 0, seen);
 }
 
+ForwardIndex::ForwardIndex(const dataflow::Analysis& analysis) {
+  for (const dataflow::ForwardCall& call : analysis.forward_calls()) {
+    calls_[{call.fn.value(), call.site.value(), call.context}] = &call;
+  }
+}
+
+const dataflow::ForwardCall* ForwardIndex::Find(ir::FuncId fn, ir::InstrId site,
+                                                dataflow::ContextId context) const {
+  auto it = calls_.find({fn.value(), site.value(), context});
+  return it == calls_.end() ? nullptr : it->second;
+}
+
 }  // namespace flopscope::checkers::tensor_rules

@@ -11,9 +11,12 @@
 #define FLOPSCOPE_CHECKERS_TENSOR_RULE_SUPPORT_H_
 
 #include <optional>
+#include <tuple>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "checkers/check_context.h"
 #include "checkers/diagnostic.h"
 #include "dataflow/analysis.h"
@@ -21,6 +24,27 @@
 #include "ir/ir.h"
 
 namespace flopscope::checkers::tensor_rules {
+
+// The forward-pass events of the analysis (dataflow::ForwardCall), found by call site and
+// calling context: the walks that derive a tensor's facts from the forward pass that made it.
+class ForwardIndex {
+ public:
+  explicit ForwardIndex(const dataflow::Analysis& analysis);
+  const dataflow::ForwardCall* Find(ir::FuncId fn, ir::InstrId site,
+                                    dataflow::ContextId context) const;
+
+ private:
+  absl::flat_hash_map<std::tuple<int32_t, int32_t, int32_t>, const dataflow::ForwardCall*> calls_;
+};
+
+// Whether `s` is one of the names of a constant table.
+template <size_t N>
+bool OneOfNames(const absl::string_view (&table)[N], absl::string_view s) {
+  for (absl::string_view name : table) {
+    if (name == s) return true;
+  }
+  return false;
+}
 
 // What a claim "this value is a model" rests on, strongest first.
 enum class Evidence : uint8_t { kIdentified, kUse, kName, kNone };

@@ -72,7 +72,8 @@ absl::StatusOr<ProjectConfig> ParseProjectConfig(const std::string& text, const 
   } catch (const toml::parse_error& error) {
     const auto& where = error.source().begin;
     return absl::InvalidArgumentError(absl::StrCat(path, ":", where.line, ":", where.column,
-                                                   ": invalid TOML: ", std::string(error.description())));
+                                                   ": invalid TOML: ",
+                                                   std::string(error.description())));
   }
   const toml::table* table = document["tool"]["flopscope"].as_table();
   if (table == nullptr) return config;
