@@ -1,4 +1,4 @@
-"""Entry point: python -m fs101_reload_in_loop.run"""
+"""Entry point: python -m fs101_reload_in_loop_project.run"""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Entry point: python -m fs103_duplicate_model_load.run --texts data/wiki.txt"""
+"""Entry point: python -m fs103_duplicate_model_load_project.run --texts data/wiki.txt"""
 
 import argparse
 
