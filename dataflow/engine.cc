@@ -540,19 +540,29 @@ void Engine::Run() {
       if (ctx(id).dirty) Analyze(id);
     }
   };
-  // Module bodies first, in import order (an imported module's globals are written before the
-  // importer reads them; the cells would converge anyway, this just saves re-runs).
+  // Module bodies first, in import order, as Python runs them: an imported module's globals and
+  // class attributes are written before the importer reads them. This matters for results, not
+  // only for speed: a read that runs before the write gives "unknown", and a result slot only
+  // grows (docs/architecture.md). Imports inside functions count too (a lazy import runs the
+  // module before the function goes on), and an import resolves as the resolver does it,
+  // including a script's sibling module (`from config import Cfg` next to it).
   std::vector<std::vector<ir::ModuleId>> imports(program.modules().size());
-  for (const ir::Module& m : program.modules()) {
-    if (!m.body.valid()) continue;
-    const ir::Function& body = program.function(m.body);
-    for (const ir::Block& block : body.blocks) {
+  for (const ir::Function& fn : program.functions()) {
+    std::vector<ir::ModuleId>& targets = imports[fn.module.index()];
+    for (const ir::Block& block : fn.blocks) {
       for (ir::InstrId id : block.instrs) {
-        const ir::Instr& instr = body.instr(id);
+        const ir::Instr& instr = fn.instr(id);
         if (instr.op != ir::Opcode::kImport) continue;
-        const ir::ModuleId target =
-            program.FindModule(resolver.AbsoluteImportName(m.id, instr.text, instr.aux));
-        if (target.valid()) imports[m.id.index()].push_back(target);
+        ir::ModuleId target =
+            program.FindModule(resolver.AbsoluteImportName(fn.module, instr.text, instr.aux));
+        if (!target.valid()) {
+          for (const ir::Symbol& symbol : resolver.Resolve(fn.id, id)) {
+            if (symbol.kind == ir::Symbol::Kind::kModule && symbol.module.valid()) {
+              target = symbol.module;
+            }
+          }
+        }
+        if (target.valid() && target != fn.module) targets.push_back(target);
       }
     }
   }

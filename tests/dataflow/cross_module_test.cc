@@ -231,5 +231,30 @@ TEST(CrossModuleTest, BudgetExhaustionGoesToTopWithANotification) {
   EXPECT_GT(gave_up, 0);
 }
 
+// A script imports a sibling module whose name sorts after its own (`run.py` imports
+// `settings.py` next to it, found through the script-directory fallback): Python runs the
+// imported module first, so its class attributes are known when the script's main() reads them,
+// whatever the file names.
+TEST(CrossModuleTest, SiblingModuleRunsBeforeTheScriptThatImportsIt) {
+  auto analyzed = testing::AnalyzeSources(
+      {{"proj/run.py",
+        "import torch\n"
+        "from settings import Settings\n"
+        "\n"
+        "def main():\n"
+        "    s = Settings()\n"
+        "    return torch.ones(3).to(s.device)\n"
+        "\n"
+        "main()\n"},
+       {"proj/settings.py",
+        "from dataclasses import dataclass\n"
+        "\n"
+        "@dataclass\n"
+        "class Settings:\n"
+        "    device: str = \"cuda\"\n"}});
+  ASSERT_TRUE(analyzed.ok()) << analyzed.status();
+  EXPECT_EQ((*analyzed)->Returned("proj.run.main", 6).device, DeviceDomain::Cuda());
+}
+
 }  // namespace
 }  // namespace flopscope::dataflow
