@@ -381,12 +381,8 @@ class UndetachedActivationStoredChecker final : public Checker {
               "`.item()`/`.tolist()` for numbers")
         .WithConfidence(score, why)
         .LogicalLocation(ctx.QualifiedName(fn.id));
-    if (found.fact.derived) {
-      d.Step(ctx.LocationOf(found.fact.forward_fn, found.fact.forward_site),
-             ctx.DisplayName(found.fact.forward_fn), "forward pass with grad enabled produces it");
-    } else if (!info.is_hook) {
-      tr::AddProvenanceSteps(ctx, value.grad_prov, 6, d, fn.id, store.instr);
-    }
+    tr::AddAttachmentSteps(ctx, found.fact, info.is_hook ? dataflow::kNoProv : value.grad_prov,
+                           fn.id, store.instr, d);
     tr::AddCallerSteps(ctx, path, fn.id, "", d);
     if (info.is_hook) AddFiringForward(ctx, path, d);
     tr::DedupeSteps(d);

@@ -244,13 +244,9 @@ class LossAccumulatedAsTensorChecker final : public Checker {
                            ".item()` (or `.detach()` to stay on the device)"))
         .WithConfidence(score, why)
         .LogicalLocation(ctx.QualifiedName(fn.id));
-    if (term.derived) {
-      d.Step(ctx.LocationOf(term.forward_fn, term.forward_site), ctx.DisplayName(term.forward_fn),
-             "forward pass with grad enabled produces it");
-    } else {
-      tr::AddProvenanceSteps(ctx, analysis.OperandIn(context, acc.instr, acc.term_operand).grad_prov,
-                             6, d, fn.id, acc.instr);
-    }
+    tr::AddAttachmentSteps(ctx, term,
+                           analysis.OperandIn(context, acc.instr, acc.term_operand).grad_prov,
+                           fn.id, acc.instr, d);
     tr::AddCallerSteps(ctx, path, fn.id, "", d);
     tr::DedupeSteps(d);
     sink.Report(std::move(d));

@@ -297,4 +297,16 @@ GraphAttachment::Result GraphAttachment::FromParam(ir::FuncId fn, ContextId cont
   return {};
 }
 
+void AddAttachmentSteps(const CheckContext& ctx, const GraphAttachment::Result& result,
+                        dataflow::ProvId grad_prov, ir::FuncId fn, ir::InstrId at,
+                        Diagnostic& diagnostic) {
+  if (result.derived) {
+    diagnostic.Step(ctx.LocationOf(result.forward_fn, result.forward_site),
+                    ctx.DisplayName(result.forward_fn),
+                    "forward pass with grad enabled produces it");
+    return;
+  }
+  AddProvenanceSteps(ctx, grad_prov, 6, diagnostic, fn, at);
+}
+
 }  // namespace flopscope::checkers::tensor_rules

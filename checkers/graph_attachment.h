@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "checkers/check_context.h"
+#include "checkers/diagnostic.h"
 #include "checkers/tensor_rule_support.h"
 #include "dataflow/analysis.h"
 #include "ir/ir.h"
@@ -64,6 +65,13 @@ class GraphAttachment {
   const CheckContext& ctx_;
   ForwardIndex forwards_;
 };
+
+// The first call-path steps of a finding about an attached tensor: the forward pass that
+// produced it when `result` was derived here, else the provenance of the analysis's grad fact
+// (`grad_prov`; kNoProv adds nothing), skipping the reported instruction `at` of `fn`.
+void AddAttachmentSteps(const CheckContext& ctx, const GraphAttachment::Result& result,
+                        dataflow::ProvId grad_prov, ir::FuncId fn, ir::InstrId at,
+                        Diagnostic& diagnostic);
 
 }  // namespace flopscope::checkers::tensor_rules
 
