@@ -17,6 +17,7 @@
 #include "dataflow/support/def_use.h"
 #include "dataflow/support/value_flow.h"
 #include "ir/ir.h"
+#include "ir/passes.h"
 
 namespace flopscope::checkers {
 namespace {
@@ -104,7 +105,7 @@ class LoopInvariance {
     const ir::Instr& instr = fn.instr(value);
     if (level == loop_level_) {
       // Computed before the loop: one value for every iteration.
-      if (!model_rules::InLoop(fn, loop_, value)) return true;
+      if (!ir::InstrInLoop(fn, loop_, value)) return true;
       if (instr.op == Opcode::kPhi && instr.block == fn.loops[loop_.index()].header) return false;
     }
     switch (instr.op) {
@@ -314,7 +315,7 @@ std::optional<WeightWrite> FindWeightWriteInLoop(const CheckContext& ctx,
     return instr.op == Opcode::kLoadAttr && instr.text == "grad";
   };
   auto during_loop = [&](ValueRef at) {
-    if (at.fn == loop_fn) return model_rules::InLoop(loop_function, loop, at.value);
+    if (at.fn == loop_fn) return ir::InstrInLoop(loop_function, loop, at.value);
     return run_by_loop.contains(at.fn);
   };
   std::optional<WeightWrite> found;

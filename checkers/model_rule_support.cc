@@ -183,14 +183,6 @@ bool ComesBefore(const ir::Function& fn, ir::InstrId from, ir::InstrId to) {
   return Reaches(fn, from, to, /*acyclic=*/true);
 }
 
-bool InLoop(const ir::Function& fn, ir::LoopId loop, ir::InstrId instr) {
-  if (!loop.valid() || !instr.valid() || instr.index() >= fn.instrs.size()) return false;
-  const ir::BlockId block = fn.instr(instr).block;
-  if (!block.valid()) return false;
-  const std::vector<ir::BlockId>& blocks = fn.loops[loop.index()].blocks;
-  return std::binary_search(blocks.begin(), blocks.end(), block);
-}
-
 std::vector<ir::LoopId> LoopsAround(const ir::Function& fn, ir::InstrId instr) {
   std::vector<ir::LoopId> out;
   for (ir::LoopId loop = ir::InnermostLoopOfInstr(fn, instr); loop.valid();
@@ -207,7 +199,7 @@ absl::flat_hash_set<ir::FuncId> FunctionsRunByLoop(const CheckContext& ctx, ir::
   const ir::Function& function = ctx.program().function(fn);
   std::vector<ir::FuncId> work;
   for (const ir::CallEdge& edge : ctx.call_graph().Callees(fn)) {
-    if (InLoop(function, loop, edge.site) && out.insert(edge.callee).second) {
+    if (ir::InstrInLoop(function, loop, edge.site) && out.insert(edge.callee).second) {
       work.push_back(edge.callee);
     }
   }

@@ -76,8 +76,6 @@ const dataflow::Site& SiteOf(const dataflow::Analysis& analysis, const dataflow:
 bool CanRunAfter(const ir::Function& fn, ir::InstrId from, ir::InstrId to);
 // `to` can run after `from` without going around a loop back edge of fn (program order).
 bool ComesBefore(const ir::Function& fn, ir::InstrId from, ir::InstrId to);
-// Whether the (live) instruction lies in `loop` (its blocks, nested loops included).
-bool InLoop(const ir::Function& fn, ir::LoopId loop, ir::InstrId instr);
 // The loops around `instr`, innermost first.
 std::vector<ir::LoopId> LoopsAround(const ir::Function& fn, ir::InstrId instr);
 // In-repo functions that may run during one iteration of `loop`: transitive callees (call graph

@@ -146,6 +146,15 @@ LoopId InnermostLoopOfInstr(const Function& fn, InstrId instr) {
   return InnermostLoop(fn, fn.instr(instr).block);
 }
 
+bool LoopHasBlock(const Loop& loop, BlockId block) {
+  return block.valid() && std::binary_search(loop.blocks.begin(), loop.blocks.end(), block);
+}
+
+bool InstrInLoop(const Function& fn, LoopId loop, InstrId instr) {
+  if (!loop.valid() || !instr.valid() || instr.index() >= fn.instrs.size()) return false;
+  return LoopHasBlock(fn.loops[loop.index()], fn.instr(instr).block);
+}
+
 bool LoopContains(const Function& fn, LoopId outer, LoopId inner) {
   if (!outer.valid()) return false;
   // Depth bounds the walk even if parent links were corrupted into a cycle.

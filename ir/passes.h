@@ -53,6 +53,10 @@ LoopId InnermostLoop(const Function& fn, BlockId block);
 LoopId InnermostLoopOfInstr(const Function& fn, InstrId instr);
 // True when `inner` is `outer` or nested (through Loop::parent) inside it.
 bool LoopContains(const Function& fn, LoopId outer, LoopId inner);
+// True when `block` is one of `loop`'s blocks (Loop::blocks is sorted).
+bool LoopHasBlock(const Loop& loop, BlockId block);
+// True when the live instruction `instr` sits in a block of `loop`; false for invalid ids.
+bool InstrInLoop(const Function& fn, LoopId loop, InstrId instr);
 // The `with` regions around `block`, innermost first (Block::with_region, then parents).
 std::vector<RegionId> EnclosingWithRegions(const Function& fn, BlockId block);
 

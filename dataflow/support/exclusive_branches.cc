@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <deque>
 
+#include "ir/passes.h"
+
 namespace flopscope::dataflow::support {
 namespace {
 
@@ -13,14 +15,10 @@ constexpr size_t kMaxDeciders = 16;
 // Values examined when proving a condition stable.
 constexpr int kStableBudget = 64;
 
-bool LoopContains(const ir::Loop& loop, ir::BlockId b) {
-  return std::binary_search(loop.blocks.begin(), loop.blocks.end(), b);
-}
-
 // An edge that closes a loop: into a loop header from inside that loop.
 bool IsBackEdge(const ir::Function& fn, ir::BlockId from, ir::BlockId to) {
   for (const ir::Loop& loop : fn.loops) {
-    if (loop.header == to && LoopContains(loop, from)) return true;
+    if (loop.header == to && ir::LoopHasBlock(loop, from)) return true;
   }
   return false;
 }
@@ -65,7 +63,7 @@ ir::LoopId CommonLoop(const ir::Function& fn, ir::BlockId a, ir::BlockId b) {
   ir::LoopId l = fn.block(a).loop;
   for (int guard = 0; l.valid() && guard < 1024; ++guard) {
     const ir::Loop& loop = fn.loops[l.index()];
-    if (LoopContains(loop, b)) return l;
+    if (ir::LoopHasBlock(loop, b)) return l;
     l = loop.parent;
   }
   return ir::LoopId();
@@ -199,7 +197,7 @@ bool ExclusiveBranches::Stable(const CallPath& path, size_t level, ir::InstrId v
       }
       if (!loop.valid()) return true;
       const ir::BlockId def = BlockOf(fn, value);
-      return def.valid() && !LoopContains(fn.loops[loop.index()], def);
+      return def.valid() && !ir::LoopHasBlock(fn.loops[loop.index()], def);
     }
   }
 }

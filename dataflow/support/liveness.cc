@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "dataflow/support/value_flow.h"
+#include "ir/passes.h"
 
 namespace flopscope::dataflow::support {
 namespace {
@@ -233,9 +234,7 @@ std::optional<Liveness::Holder> Liveness::HeldAtImpl(ValueRef value, ir::InstrId
     loop = &fn.loops[l.index()];
   }
   auto in_loop = [&](ir::InstrId id) {
-    const ir::BlockId b = fn.instr(id).block;
-    return loop != nullptr && b.valid() &&
-           std::binary_search(loop->blocks.begin(), loop->blocks.end(), b);
+    return loop != nullptr && ir::LoopHasBlock(*loop, fn.instr(id).block);
   };
   for (ir::InstrId alias : Aliases(value)) {
     const ir::Instr& a = fn.instr(alias);
@@ -379,10 +378,7 @@ bool Liveness::ArgumentsVaryInLoop(ValueRef call) const {
   const ir::BlockId block = instr.block;
   if (instr.op != Opcode::kCall || !block.valid() || !fn.block(block).loop.valid()) return false;
   const ir::Loop& loop = fn.loops[fn.block(block).loop.index()];
-  auto in_loop = [&](ir::InstrId id) {
-    const ir::BlockId b = fn.instr(id).block;
-    return b.valid() && std::binary_search(loop.blocks.begin(), loop.blocks.end(), b);
-  };
+  auto in_loop = [&](ir::InstrId id) { return ir::LoopHasBlock(loop, fn.instr(id).block); };
   // Computed (within a few steps) from the loop's iteration value or a value carried around it.
   absl::flat_hash_set<ir::InstrId> seen;
   std::vector<std::pair<ir::InstrId, int>> work;
