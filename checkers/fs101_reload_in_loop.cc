@@ -146,22 +146,19 @@ class LoopInvariance {
     const dataflow::support::CallSite site{caller.fn, caller.site};
     const ir::Instr& call = Fn(level - 1).instr(caller.site);
     if (call.op != Opcode::kCall) return false;
-    bool bound = false;
     for (const dataflow::support::ParamBinding& b : du_.BindReceiver(site)) {
       if (b.callee != callee || b.param_index != index) continue;
-      bound = true;
       const ir::InstrId receiver = du_.Receiver(site);
       if (!receiver.valid() || !Invariant(level - 1, receiver)) return false;
     }
     for (uint32_t operand = 1; operand < call.operands.size(); ++operand) {
       for (const dataflow::support::ParamBinding& b : du_.BindOperand(site, operand)) {
         if (b.callee != callee || b.param_index != index) continue;
-        bound = true;
         if (!Invariant(level - 1, call.operands[operand])) return false;
       }
     }
-    // Not passed: the default, evaluated once when the function was defined.
-    (void)bound;
+    // Every binding is invariant; an unpassed parameter takes its default, evaluated once when
+    // the function was defined.
     return true;
   }
 

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "checkers/checker.h"
+#include "checkers/model_rule_support.h"
 #include "checkers/tensor_rule_support.h"
 #include "dataflow/analysis.h"
 #include "dataflow/support/backward_reach.h"
@@ -120,7 +121,7 @@ class GradEnabledInferenceChecker final : public Checker {
     std::string model_desc;
     if (evidence.strength == tr::Evidence::kIdentified && evidence.parameters) {
       model_desc = absl::StrCat(" (", evidence.checkpoint.empty() ? "" : evidence.checkpoint + ", ",
-                                "about ", tr::FormatParameters(*evidence.parameters),
+                                "about ", model_rules::ParametersText(*evidence.parameters),
                                 " parameters)");
     }
     Diagnostic d = Diagnostic::For(RuleId::kFS201, ctx.LocationOf(event.fn, event.site));

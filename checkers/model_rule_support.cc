@@ -175,10 +175,6 @@ bool Reaches(const ir::Function& fn, ir::InstrId from, ir::InstrId to, bool acyc
 
 }  // namespace
 
-bool CanRunAfter(const ir::Function& fn, ir::InstrId from, ir::InstrId to) {
-  return Reaches(fn, from, to, /*acyclic=*/false);
-}
-
 bool ComesBefore(const ir::Function& fn, ir::InstrId from, ir::InstrId to) {
   return Reaches(fn, from, to, /*acyclic=*/true);
 }

@@ -71,9 +71,6 @@ const dataflow::Site& SiteOf(const dataflow::Analysis& analysis, const dataflow:
 
 // --- CFG questions on one SSA function. ---
 
-// `to` can run after `from` within one run of fn (later in the same block, or in a block
-// reachable from from's block; loops make a block reach itself).
-bool CanRunAfter(const ir::Function& fn, ir::InstrId from, ir::InstrId to);
 // `to` can run after `from` without going around a loop back edge of fn (program order).
 bool ComesBefore(const ir::Function& fn, ir::InstrId from, ir::InstrId to);
 // The loops around `instr`, innermost first.

@@ -19,11 +19,6 @@ using dataflow::Site;
 using dataflow::SiteId;
 using ir::Opcode;
 
-template <size_t N>
-bool In(const absl::string_view (&table)[N], absl::string_view s) {
-  return std::find(std::begin(table), std::end(table), s) != std::end(table);
-}
-
 // Methods and attributes only models (torch.nn.Module, Hugging Face and TransformerLens models)
 // have; a tensor or a plain object does not.
 constexpr absl::string_view kModelMembers[] = {
@@ -86,10 +81,10 @@ void UseEvidence(const ir::Function& fn, ir::InstrId root, std::vector<std::stri
       if (instr.op != Opcode::kLoadAttr || instr.operands.empty()) continue;
       if (ChainRootImpl(fn, instr.operands[0]) != root) continue;
       std::string item;
-      if (In(kModelMembers, instr.text)) {
+      if (OneOfNames(kModelMembers, instr.text)) {
         item = absl::StrCat(".", instr.text);
         if (instr.text != "lm_head") item += "()";
-      } else if (In(kLayerPath, instr.text) && instr.operands[0] != root) {
+      } else if (OneOfNames(kLayerPath, instr.text) && instr.operands[0] != root) {
         // A layer path needs at least two steps (`model.model.layers`, `model.transformer.h`):
         // a lone `x.layer` is too common on other objects.
         item = absl::StrCat("layer path ", ExprName(fn, id));
@@ -107,7 +102,7 @@ void OutputEvidence(const ir::Function& fn, ir::InstrId call, std::vector<std::s
   if (!call.valid()) return;
   const ir::Instr& c = fn.instr(call);
   for (const std::string& name : c.arg_names) {
-    if (In(kForwardKeywords, name)) {
+    if (OneOfNames(kForwardKeywords, name)) {
       found.push_back(absl::StrCat("called with `", name, "=`"));
       break;
     }
@@ -116,7 +111,7 @@ void OutputEvidence(const ir::Function& fn, ir::InstrId call, std::vector<std::s
     for (ir::InstrId id : block.instrs) {
       const ir::Instr& instr = fn.instr(id);
       if (instr.op == Opcode::kLoadAttr && !instr.operands.empty() &&
-          instr.operands[0] == call && In(kOutputAttributes, instr.text)) {
+          instr.operands[0] == call && OneOfNames(kOutputAttributes, instr.text)) {
         found.push_back(absl::StrCat("its output has `.", instr.text, "`"));
         return;
       }
@@ -126,7 +121,7 @@ void OutputEvidence(const ir::Function& fn, ir::InstrId call, std::vector<std::s
 
 bool NamedLikeModel(absl::string_view name) {
   const std::string lower = absl::AsciiStrToLower(name);
-  return absl::StrContains(lower, "model") || In(kModelNames, lower);
+  return absl::StrContains(lower, "model") || OneOfNames(kModelNames, lower);
 }
 
 std::string DescribeSite(const Site& site) {
@@ -396,42 +391,31 @@ void DedupeSteps(Diagnostic& diagnostic) {
   diagnostic.call_path = std::move(kept);
 }
 
-std::string FormatParameters(double parameters) {
-  if (parameters >= 1e9) {
-    const double b = parameters / 1e9;
-    return std::fabs(b - std::round(b)) < 0.05 ? absl::StrFormat("%.0fB", b)
-                                                : absl::StrFormat("%.1fB", b);
-  }
-  return absl::StrFormat("%.0fM", parameters / 1e6);
-}
-
 std::string ExprName(const ir::Function& fn, ir::InstrId value) {
-  for (int guard = 0; guard < 1 && value.valid(); ++guard) {
-    const ir::Instr& instr = fn.instr(value);
-    switch (instr.op) {
-      case Opcode::kParam: {
-        const auto index = static_cast<size_t>(instr.aux);
-        return index < fn.params.size() ? fn.params[index].name : instr.text;
-      }
-      case Opcode::kLoadVar:
-      case Opcode::kPhi:
-      case Opcode::kUndefined:
-        return instr.text;
-      case Opcode::kLoadAttr: {
-        if (instr.operands.empty()) return "";
-        const std::string base = ExprName(fn, instr.operands[0]);
-        return base.empty() ? "" : absl::StrCat(base, ".", instr.text);
-      }
-      case Opcode::kLoadSubscript: {
-        if (instr.operands.empty()) return "";
-        const std::string base = ExprName(fn, instr.operands[0]);
-        return base.empty() ? "" : absl::StrCat(base, "[...]");
-      }
-      default:
-        return "";
+  if (!value.valid()) return "";
+  const ir::Instr& instr = fn.instr(value);
+  switch (instr.op) {
+    case Opcode::kParam: {
+      const auto index = static_cast<size_t>(instr.aux);
+      return index < fn.params.size() ? fn.params[index].name : instr.text;
     }
+    case Opcode::kLoadVar:
+    case Opcode::kPhi:
+    case Opcode::kUndefined:
+      return instr.text;
+    case Opcode::kLoadAttr: {
+      if (instr.operands.empty()) return "";
+      const std::string base = ExprName(fn, instr.operands[0]);
+      return base.empty() ? "" : absl::StrCat(base, ".", instr.text);
+    }
+    case Opcode::kLoadSubscript: {
+      if (instr.operands.empty()) return "";
+      const std::string base = ExprName(fn, instr.operands[0]);
+      return base.empty() ? "" : absl::StrCat(base, "[...]");
+    }
+    default:
+      return "";
   }
-  return "";
 }
 
 std::vector<dataflow::support::CallSite> CallString(const dataflow::ContextPath& path) {
@@ -445,7 +429,7 @@ void AddCallerSteps(const CheckContext& ctx, const dataflow::ContextPath& path,
                     ir::FuncId callee, absl::string_view what, Diagnostic& diagnostic) {
   const ir::Program& program = ctx.program();
   // Comprehensions and generator expressions are shown as part of the function that runs them.
-  auto shown = [&](ir::FuncId f) { return ctx.DisplayName(Frame(program, f)); };
+  auto shown = [&](ir::FuncId f) { return ctx.DisplayName(f); };
   for (size_t i = path.size(); i-- > 0;) {
     const dataflow::CallStep& step = path[i];
     const ir::FuncId target = i + 1 < path.size() ? path[i + 1].caller : callee;
@@ -507,7 +491,7 @@ bool UsesTorch(const ir::Program& program) {
       if (instr.op != Opcode::kImport || instr.aux != 0) continue;
       const absl::string_view text = instr.text;
       const absl::string_view top = text.substr(0, text.find('.'));
-      if (In(kTorchPackages, top)) return true;
+      if (OneOfNames(kTorchPackages, top)) return true;
     }
   }
   return false;

@@ -76,8 +76,6 @@ ir::InstrId ChainRoot(const ir::Function& fn, ir::InstrId value);
 // calling-context steps often meet at the same call).
 void DedupeSteps(Diagnostic& diagnostic);
 
-// "7B", "124M": a parameter count for messages.
-std::string FormatParameters(double parameters);
 
 // A short name of the expression that computed `value`: "model", "self.model",
 // "model.model.layers[...]", "loss"; "" when it has none (a call result).

@@ -1,5 +1,4 @@
 #include "driver/discover.h"
-#include "driver/config.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "driver/config.h"
 
 namespace flopscope::driver {
 namespace {

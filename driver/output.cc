@@ -51,12 +51,6 @@ absl::Status WriteReport(const Report& report, OutputFormat format,
   return absl::OkStatus();
 }
 
-Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
-                   const std::string& root) {
-  checkers::CheckContext ctx(pipeline.program(), pipeline.resolver(), pipeline.call_graph());
-  return BuildReport(pipeline, ctx, rules, root);
-}
-
 namespace {
 
 // Moves each finding whose reported line carries a suppression comment for its rule to

@@ -32,12 +32,10 @@ std::string RenderReport(const Report& report, OutputFormat format);
                                        const std::string& output_path, std::ostream& out);
 
 // Runs the checkers of `rules` over the pipeline's program (after a successful Pipeline::Run) and
-// gathers everything the output formats need: findings, the analyzed files, the pipeline's
-// notifications, and `root` (empty: the working directory) as the SARIF %SRCROOT%.
-Report BuildReport(const Pipeline& pipeline, const std::vector<const checkers::RuleInfo*>& rules,
-                   const std::string& root);
-// The same over a context the caller owns (`ctx` must describe the pipeline's program), so the
-// caller can build the shared dataflow facts (ctx.analysis()) as a phase of its own first.
+// gathers everything the output formats need: findings (and those suppressed in the source), the
+// analyzed files, the pipeline's notifications, and `root` (empty: the working directory) as the
+// SARIF %SRCROOT%. `ctx` must describe the pipeline's program; the caller owns it so it can build
+// the shared dataflow facts (ctx.analysis()) as a phase of its own first.
 Report BuildReport(const Pipeline& pipeline, const checkers::CheckContext& ctx,
                    const std::vector<const checkers::RuleInfo*>& rules, const std::string& root);
 

@@ -445,8 +445,8 @@ bool Liveness::RepeatsEarlierCachedCall(
     for (ir::InstrId other : block.instrs) {
       if (other == point.site || fn.instr(other).op != Opcode::kCall) continue;
       if (!cached_by.contains(ValueRef{point.caller, other})) continue;
-      if (RunsBefore(point.caller, other, point.site) &&
-          SameCachedCall(point.caller, other, point.site)) {
+      if (SameCachedCall(point.caller, other, point.site) &&
+          RunsBefore(point.caller, other, point.site)) {
         return true;
       }
     }
